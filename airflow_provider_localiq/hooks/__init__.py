@@ -1,0 +1,3 @@
+"""LocalIQ hooks."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""LocalIQ operators."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""LocalIQ transfers."""
+
+from __future__ import annotations

@@ -1,0 +1,65 @@
+"""Fixtures for hook tests: a hook wired to a sandbox, with retry waits recorded instead of slept."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from airflow_provider_localiq.hooks.localiq import LocalIQHook
+from airflow_provider_localiq.hooks.retry import RetryPolicy
+from airflow_provider_localiq.hooks.tokens import MemoryTokenStore
+from tests.conftest import connection_json
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
+
+
+@dataclass
+class RecordedSleeps:
+    """Retry waits the hook asked for, in order; nothing actually sleeps."""
+
+    waits: list[float] = field(default_factory=list)
+
+    def __call__(self, seconds: float) -> None:
+        self.waits.append(seconds)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_token_cache() -> Iterator[None]:
+    """Each test starts as a new process would: no access token shared from an earlier test."""
+    LocalIQHook._shared.clear()
+    yield
+    LocalIQHook._shared.clear()
+
+
+@pytest.fixture
+def sleeps() -> RecordedSleeps:
+    return RecordedSleeps()
+
+
+@pytest.fixture
+def make_hook(monkeypatch: pytest.MonkeyPatch, sleeps: RecordedSleeps) -> Callable[..., LocalIQHook]:
+    """Build a hook on a connection to ``url``; extras and login/password can be overridden."""
+
+    def _make(
+        url: str,
+        *,
+        conn_id: str = "localiq_test",
+        store: MemoryTokenStore | None = None,
+        max_attempts: int = 4,
+        max_workers: int = 1,
+        **connection: Any,
+    ) -> LocalIQHook:
+        monkeypatch.setenv(f"AIRFLOW_CONN_{conn_id.upper()}", connection_json(url, **connection))
+        hook = LocalIQHook(
+            conn_id,
+            retry_policy=RetryPolicy(max_attempts=max_attempts, backoff_initial=0.5, sleep=sleeps),
+            token_store=store if store is not None else MemoryTokenStore(),
+            max_workers=max_workers,
+        )
+        hook.rotation_wait_seconds = 0.0
+        return hook
+
+    return _make
