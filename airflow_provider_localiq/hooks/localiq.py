@@ -48,9 +48,6 @@ if TYPE_CHECKING:
 
     from tenacity import RetryCallState
 
-# Report names whose API path segment differs from the name used in the docs' catalogue.
-REPORT_PATH_SEGMENTS = {"campaigns_and_cycles": "campaigns", "lsa_campaigns": "google_local_service_ads"}
-PAGED_REPORTS = frozenset({"keyword", "google_keyword"})
 CRM_RECORD_KEYS = {"/crm/contacts": "contacts", "/crm/contact_interactions": "contact_interactions"}
 
 Grant = Literal["password", "refresh_token"]
@@ -561,9 +558,9 @@ class LocalIQHook(BaseHook):
         **params: Any,
     ) -> Iterator[dict[str, Any]]:
         """Yield the documents of one report request: one, or one per page for the paged reports."""
-        path = f"/client_reports/{report_path_segment(report)}/{check_gmaid(gmaid)}"
+        path, paged = report_path(report, check_gmaid(gmaid))
         query = report_params(start_date, end_date, params)
-        if report not in PAGED_REPORTS:
+        if not paged:
             yield self.request("GET", path, params=query)
             return
 
@@ -663,14 +660,26 @@ def _never_connected(err: requests.RequestException) -> bool:
     return isinstance(getattr(reason, "reason", reason), NewConnectionError)
 
 
-def report_path_segment(report: str) -> str:
-    """The API path segment of a report name (most are the same; two differ)."""
-    segment = REPORT_PATH_SEGMENTS.get(report, report)
-    if not segment.replace("_", "").isalnum() or not segment.islower():
-        raise LocalIQInputError(
-            "report", f"must be a LocalIQ report name like 'lead_detail', got {report!r}."
-        )
-    return segment
+def report_path(report: str, gmaid: str) -> tuple[str, bool]:
+    """The request path of a report and whether it is paged.
+
+    Names in the endpoint registry (``lsa_campaigns``, ``campaigns_and_cycles``, ...) map to their
+    documented paths; any other lowercase name is sent as ``/client_reports/<name>/<gmaid>``, so
+    reports the registry does not list yet can still be fetched.
+    """
+    from airflow_provider_localiq.normalize import UnknownEndpointError, get_endpoint
+
+    try:
+        spec = get_endpoint(report)
+    except UnknownEndpointError:
+        if not report.replace("_", "").isalnum() or not report.islower():
+            raise LocalIQInputError(
+                "report", f"must be a LocalIQ report name like 'lead_detail', got {report!r}."
+            ) from None
+        return f"/client_reports/{report}/{gmaid}", False
+    if spec.kind != "report":
+        raise LocalIQInputError("report", f"{report!r} is a {spec.kind} endpoint, not a report.")
+    return spec.render_path(gmaid), spec.pagination.style == "offset_total"
 
 
 def report_params(

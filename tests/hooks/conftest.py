@@ -63,3 +63,28 @@ def make_hook(monkeypatch: pytest.MonkeyPatch, sleeps: RecordedSleeps) -> Callab
         return hook
 
     return _make
+
+
+@dataclass
+class HookLogs:
+    """What the hook logged: Airflow's task loggers are structlog loggers that print to stdout."""
+
+    capsys: pytest.CaptureFixture[str]
+    caplog: pytest.LogCaptureFixture
+    seen: str = ""
+
+    @property
+    def text(self) -> str:
+        captured = self.capsys.readouterr()
+        self.seen += captured.out + captured.err
+        return self.seen + self.caplog.text
+
+    def lines(self, level: str) -> list[str]:
+        """Lines logged at ``level`` (``"warning"``, ``"error"``)."""
+        return [line for line in self.text.splitlines() if f"[{level}" in line.lower()]
+
+
+@pytest.fixture
+def hook_logs(capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture) -> HookLogs:
+    caplog.set_level("INFO")
+    return HookLogs(capsys, caplog)

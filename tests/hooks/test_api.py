@@ -212,7 +212,10 @@ def test_test_connection_never_consumes_a_refresh_token(
 
 
 def test_test_connection_reports_bad_settings(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("AIRFLOW_CONN_BROKEN", '{"conn_type": "localiq", "extra": {"client_id": "x"}}')
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_BROKEN",
+        '{"conn_type": "localiq", "login": "a@example.com", "password": "pw", "extra": {"client_id": "x"}}',
+    )
 
     ok, message = LocalIQHook("broken").test_connection()
 

@@ -21,6 +21,7 @@ from airflow_provider_localiq.exceptions import (
 )
 from airflow_provider_localiq.hooks.localiq import LocalIQHook
 from airflow_provider_localiq.hooks.tokens import MemoryTokenStore, StoredTokens
+from tests.hooks.conftest import HookLogs
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -103,13 +104,12 @@ def test_error_contract(
     row: Row,
     localiq_sandbox_factory: Any,
     make_hook: Callable[..., LocalIQHook],
-    caplog: pytest.LogCaptureFixture,
+    hook_logs: HookLogs,
 ) -> None:
     sandbox = localiq_sandbox_factory(**row.settings)
     if row.script:
         sandbox.control.script(row.path, row.script)
     hook = make_hook(sandbox.url, timeout=1)
-    caplog.set_level("INFO")
 
     if row.error is None:
         document = hook.request("GET", row.path, params=row.params)
@@ -119,10 +119,11 @@ def test_error_contract(
         with pytest.raises(row.error, match=row.match) as caught:
             hook.request("GET", row.path, params=row.params)
         assert sandbox.control.count(row.path) == row.data_requests
-        _assert_no_secret(str(caught.value), caplog.text, hook)
+        _assert_no_secret(str(caught.value), hook_logs.text, hook)
 
     assert sandbox.control.count("/oauth/token") == 1
-    _assert_no_secret("", caplog.text, hook)
+    _assert_no_secret("", hook_logs.text, hook)
+    assert f"GET {row.path} -> " in hook_logs.text
 
 
 @pytest.mark.parametrize(
@@ -157,7 +158,7 @@ def test_permission_error_names_endpoint_and_gmaid(
 
 
 def test_wrong_password_fails_at_once_with_login_advice(
-    localiq_sandbox: Any, make_hook: Callable[..., LocalIQHook], caplog: pytest.LogCaptureFixture
+    localiq_sandbox: Any, make_hook: Callable[..., LocalIQHook], hook_logs: HookLogs
 ) -> None:
     hook = make_hook(localiq_sandbox.url, password="wrong-password")
 
@@ -167,12 +168,13 @@ def test_wrong_password_fails_at_once_with_login_advice(
     assert "The provided authorization credentials are invalid" in str(caught.value)
     assert localiq_sandbox.control.count("/oauth/token") == 1
     assert localiq_sandbox.control.count(REPORT) == 0
-    assert "wrong-password" not in str(caught.value) + caplog.text
-    assert "ERROR" in caplog.text
+    assert "wrong-password" not in str(caught.value) + hook_logs.text
+    (error,) = hook_logs.lines("error")
+    assert "check the login" in error
 
 
 def test_used_refresh_token_fails_at_once_with_the_next_step(
-    localiq_sandbox: Any, make_hook: Callable[..., LocalIQHook], caplog: pytest.LogCaptureFixture
+    localiq_sandbox: Any, make_hook: Callable[..., LocalIQHook], hook_logs: HookLogs
 ) -> None:
     burned = localiq_sandbox.control.issue_refresh_token()
     first = make_hook(localiq_sandbox.url, login=None, password=None, refresh_token=burned)
@@ -187,7 +189,7 @@ def test_used_refresh_token_fails_at_once_with_the_next_step(
     assert "'refresh_token' extra" in message
     assert "set login and password" in message
     assert "The provided authorization credentials are invalid" in message
-    assert burned not in message + caplog.text
+    assert burned not in message + hook_logs.text
     assert localiq_sandbox.control.count("/oauth/token", status=400) == 1
 
 

@@ -16,6 +16,7 @@ from airflow_provider_localiq.hooks.tokens import (
     TokenResponse,
     token_variable_name,
 )
+from tests.hooks.conftest import HookLogs
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -105,7 +106,7 @@ def test_refresh_token_is_stored_before_the_access_token_is_used(
 
 
 def test_store_failure_is_logged_as_an_error(
-    localiq_sandbox: Any, make_hook: Callable[..., LocalIQHook], caplog: pytest.LogCaptureFixture
+    localiq_sandbox: Any, make_hook: Callable[..., LocalIQHook], hook_logs: HookLogs
 ) -> None:
     class ReadOnlyStore(MemoryTokenStore):
         def save(self, tokens: StoredTokens) -> None:
@@ -118,14 +119,13 @@ def test_store_failure_is_logged_as_an_error(
 
     hook.request("GET", REPORT)
 
-    errors = [r for r in caplog.records if r.levelname == "ERROR"]
-    assert len(errors) == 1
-    assert "chain will break" in errors[0].getMessage()
-    assert token_variable_name("localiq_test") in errors[0].getMessage()
+    (error,) = hook_logs.lines("error")
+    assert "chain will break" in error
+    assert token_variable_name("localiq_test") in error
 
 
 def test_refused_refresh_falls_back_to_password_once_with_a_warning(
-    localiq_sandbox: Any, make_hook: Callable[..., LocalIQHook], caplog: pytest.LogCaptureFixture
+    localiq_sandbox: Any, make_hook: Callable[..., LocalIQHook], hook_logs: HookLogs
 ) -> None:
     hook = make_hook(localiq_sandbox.url)
     hook.request("GET", REPORT)
@@ -136,8 +136,7 @@ def test_refused_refresh_falls_back_to_password_once_with_a_warning(
 
     grants = [(r.grant_type, r.status) for r in localiq_sandbox.control.requests if r.path == "/oauth/token"]
     assert grants == [("password", 200), ("refresh_token", 400), ("password", 200)]
-    warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
-    assert any("logging in again" in message for message in warnings)
+    assert any("logging in again" in line for line in hook_logs.lines("warning"))
 
 
 def test_parallel_hooks_share_one_rotation(

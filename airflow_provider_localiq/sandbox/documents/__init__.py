@@ -1,0 +1,3 @@
+"""JSON documents the sandbox serves, one module per endpoint family."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Deterministic data behind the sandbox: campaigns, daily metrics and CRM records."""
+
+from __future__ import annotations
