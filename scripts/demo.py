@@ -93,7 +93,10 @@ def _print_warehouse(database: Path) -> None:
     import duckdb
 
     with duckdb.connect(str(database), read_only=True) as conn:
-        tables = [row[0] for row in conn.execute("SELECT table_name FROM information_schema.tables ORDER BY 1").fetchall()]
+        tables = [
+            row[0]
+            for row in conn.execute("SELECT table_name FROM information_schema.tables ORDER BY 1").fetchall()
+        ]
         print(f"\nWarehouse {database}: {len(tables)} tables")
         for table in tables:
             (count,) = conn.execute(f'SELECT count(*) FROM "{table}"').fetchone() or (0,)
@@ -101,7 +104,11 @@ def _print_warehouse(database: Path) -> None:
         for table in ("localiq_lead_detail__totals_per_interval", "localiq_crm_contacts"):
             if table in tables:
                 print(f"\nSample of {table}:")
-                print(conn.execute(f'SELECT * FROM "{table}" ORDER BY ALL LIMIT 3').df().to_string(max_colwidth=24))
+                print(
+                    conn.execute(f'SELECT * FROM "{table}" ORDER BY ALL LIMIT 3')
+                    .df()
+                    .to_string(max_colwidth=24)
+                )
 
 
 if __name__ == "__main__":
