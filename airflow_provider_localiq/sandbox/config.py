@@ -129,7 +129,7 @@ class SandboxConfig:
     """Everything that shapes one sandbox: fixture, enforcement, faults and data volume.
 
     The defaults are the documented behaviour with no faults: 20 requests/second, two-hour access
-    tokens, no latency. See ``airflow_provider_localiq/sandbox/README.md`` for the settings table.
+    tokens, no latency. The README (section "Running DAGs against the sandbox") has the settings table.
     """
 
     host: str = "127.0.0.1"

@@ -15,7 +15,7 @@ from airflow_provider_localiq.sandbox.settings import SETTINGS, parse_scripts, v
 
 pytestmark = pytest.mark.timeout(60)
 
-README = Path(__file__).resolve().parents[2] / "airflow_provider_localiq" / "sandbox" / "README.md"
+README = Path(__file__).resolve().parents[2] / "README.md"
 
 
 def test_defaults_are_the_documented_api_without_faults() -> None:
