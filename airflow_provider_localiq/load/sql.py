@@ -129,8 +129,8 @@ class SqlTableWriter:
                         "propagate, or rerun the load."
                     )
                 dialect.commit()
-            except BaseException:
-                _roll_back(dialect)
+            except BaseException as error:
+                _roll_back(dialect, error)
                 raise
         finally:
             dialect.close()
@@ -161,7 +161,7 @@ class SqlTableWriter:
         return dict(self.rows_written)
 
 
-def _roll_back(dialect: Dialect) -> None:
+def _roll_back(dialect: Dialect, error: BaseException) -> None:
     try:
         dialect.rollback()
     except Exception:
@@ -173,7 +173,8 @@ def _roll_back(dialect: Dialect) -> None:
         )
     else:
         log.warning(
-            "Rolled back the %s transaction: nothing written in it is visible. Fix the error that "
-            "follows and rerun; replace and merge writes make the rerun safe.",
+            "Rolled back the %s transaction because of %s: nothing written in it is visible, and a "
+            "rerun is safe with the replace and merge modes.",
             dialect.name,
+            type(error).__name__,
         )
