@@ -12,7 +12,6 @@ import os
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -62,13 +61,3 @@ def connection_json(
     if password is not None:
         document["password"] = password
     return json.dumps(document)
-
-
-@pytest.fixture
-def set_connection(monkeypatch: pytest.MonkeyPatch) -> Iterator[object]:
-    """Return a function that defines a connection through its ``AIRFLOW_CONN_<ID>`` variable."""
-
-    def _set(conn_id: str, value: str) -> None:
-        monkeypatch.setenv(f"AIRFLOW_CONN_{conn_id.upper()}", value)
-
-    yield _set
