@@ -288,11 +288,11 @@ class LocalIQHook(BaseHook):
                     number = attempt.retry_state.attempt_number
                     try:
                         response = self._send("POST", url, "/oauth/token", None, body, None, number, grant)
+                        return self._parse_token_response(response, grant)
                     except TransientFailure as failure:
                         if grant == "refresh_token" and failure.maybe_processed:
                             raise self._refresh_lost_in_flight(failure) from None
                         raise
-                    return self._parse_token_response(response, grant)
         except TransientFailure as failure:
             raise self._exhausted("POST", "/oauth/token", failure) from None
         raise AssertionError("unreachable: tenacity either returns or raises")  # pragma: no cover
@@ -331,7 +331,7 @@ class LocalIQHook(BaseHook):
         try:
             token = TokenResponse.from_json(parse_json(response))
         except ValueError as err:
-            raise TransientFailure(f"token response unreadable: {err}") from None
+            raise TransientFailure(f"token response unreadable: {err}", maybe_processed=True) from None
         self._mask(token.access_token.value, token.refresh_token)
         return token
 

@@ -25,7 +25,8 @@ def parse_json(response: requests.Response) -> Any:
         return response.json()
     except ValueError:
         raise TransientFailure(
-            f"{response.status_code} with a body that is not valid JSON ({len(response.content)} bytes)"
+            f"{response.status_code} with a body that is not valid JSON ({len(response.content)} bytes)",
+            maybe_processed=True,
         ) from None
 
 

@@ -298,3 +298,27 @@ def test_store_shared_access_token_is_used_without_refreshing(
 
     assert localiq_sandbox.control.count("/oauth/token") == 1
     assert localiq_sandbox.control.count(REPORT, status=200) == 2
+
+
+def test_refresh_answered_with_broken_json_is_not_resent(
+    localiq_sandbox: Any, make_hook: Callable[..., LocalIQHook]
+) -> None:
+    token = localiq_sandbox.control.issue_refresh_token()
+    hook = make_hook(localiq_sandbox.url, login=None, password=None, refresh_token=token)
+    localiq_sandbox.control.script("/oauth/token", ["malformed"])
+
+    with pytest.raises(LocalIQServerError, match="not resent"):
+        hook.get_access_token()
+
+    assert localiq_sandbox.control.count("/oauth/token") == 1
+
+
+def test_password_grant_answered_with_broken_json_is_retried(
+    localiq_sandbox: Any, make_hook: Callable[..., LocalIQHook]
+) -> None:
+    hook = make_hook(localiq_sandbox.url)
+    localiq_sandbox.control.script("/oauth/token", ["malformed"])
+
+    hook.get_access_token()
+
+    assert localiq_sandbox.control.count("/oauth/token") == 2
