@@ -12,6 +12,7 @@ import os
 import subprocess
 import sys
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -61,3 +62,13 @@ def connection_json(
     if password is not None:
         document["password"] = password
     return json.dumps(document)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_token_cache() -> Iterator[None]:
+    """Each test starts as a new process would: no access token shared from an earlier test."""
+    from airflow_provider_localiq.hooks.localiq import LocalIQHook
+
+    LocalIQHook._shared.clear()
+    yield
+    LocalIQHook._shared.clear()

@@ -13,7 +13,7 @@ from airflow_provider_localiq.hooks.tokens import MemoryTokenStore
 from tests.conftest import connection_json
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator
+    from collections.abc import Callable
 
 
 @dataclass
@@ -24,14 +24,6 @@ class RecordedSleeps:
 
     def __call__(self, seconds: float) -> None:
         self.waits.append(seconds)
-
-
-@pytest.fixture(autouse=True)
-def _fresh_token_cache() -> Iterator[None]:
-    """Each test starts as a new process would: no access token shared from an earlier test."""
-    LocalIQHook._shared.clear()
-    yield
-    LocalIQHook._shared.clear()
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -12,7 +12,6 @@ from typing import Any
 import pendulum
 import pytest
 
-from airflow_provider_localiq.hooks.localiq import LocalIQHook
 from tests.conftest import REPO_ROOT, connection_json
 
 PII_SALT = "integration-salt-0d3b"
@@ -70,13 +69,6 @@ def sandbox(localiq_sandbox_factory: Any, monkeypatch: pytest.MonkeyPatch) -> An
     monkeypatch.setenv("AIRFLOW_CONN_LOCALIQ_DEFAULT", connection_json(server.url))
     monkeypatch.setenv("AIRFLOW_VAR_LOCALIQ_PII_SALT", PII_SALT)
     return server
-
-
-@pytest.fixture(autouse=True)
-def _fresh_token_cache() -> Iterator[None]:
-    LocalIQHook._shared.clear()
-    yield
-    LocalIQHook._shared.clear()
 
 
 @pytest.fixture

@@ -12,7 +12,6 @@ import pytest
 from airflow.sdk.exceptions import AirflowSkipException
 
 from airflow_provider_localiq.exceptions import LocalIQPermissionError
-from airflow_provider_localiq.hooks.localiq import LocalIQHook
 from airflow_provider_localiq.operators.leads import LocalIQLeadsOperator
 from airflow_provider_localiq.operators.report import LocalIQReportOperator
 from tests.conftest import connection_json
@@ -25,7 +24,6 @@ CONTEXT = {
 
 @pytest.fixture
 def sandbox(localiq_sandbox_factory: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
-    LocalIQHook._shared.clear()
     server = localiq_sandbox_factory()
     monkeypatch.setenv("AIRFLOW_CONN_LOCALIQ_DEFAULT", connection_json(server.url))
     monkeypatch.setenv("AIRFLOW_VAR_LOCALIQ_PII_SALT", "operator-test-salt")

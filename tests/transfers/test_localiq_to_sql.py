@@ -11,7 +11,6 @@ import pendulum
 import pytest
 
 from airflow_provider_localiq.exceptions import LocalIQInputError
-from airflow_provider_localiq.hooks.localiq import LocalIQHook
 from airflow_provider_localiq.transfers.localiq_to_sql import LocalIQToSqlOperator
 from tests.conftest import connection_json
 
@@ -23,7 +22,6 @@ CONTEXT = {
 
 @pytest.fixture
 def database(localiq_sandbox: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    LocalIQHook._shared.clear()
     path = tmp_path / "warehouse.duckdb"
     monkeypatch.setenv("AIRFLOW_CONN_LOCALIQ_DEFAULT", connection_json(localiq_sandbox.url))
     monkeypatch.setenv("AIRFLOW_CONN_WAREHOUSE", json.dumps({"conn_type": "duckdb", "host": str(path)}))
