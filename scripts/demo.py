@@ -18,6 +18,17 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 FIRST_DAY = date(2026, 11, 2)
 DAYS = 3
 DAG_IDS = ("localiq_reports_daily", "localiq_leads_daily")
+SAMPLES = {
+    "localiq_lead_detail__totals_per_interval": (
+        "_gmaid",
+        "start_date",
+        "calls",
+        "emails",
+        "web_events",
+        "chats",
+    ),
+    "localiq_crm_contacts": ("_gmaid", "id", "created_at", "status", "email"),
+}
 
 
 def main() -> int:
@@ -101,14 +112,11 @@ def _print_warehouse(database: Path) -> None:
         for table in tables:
             (count,) = conn.execute(f'SELECT count(*) FROM "{table}"').fetchone() or (0,)
             print(f"  {table:<60} {count:>8} rows")
-        for table in ("localiq_lead_detail__totals_per_interval", "localiq_crm_contacts"):
+        for table, columns in SAMPLES.items():
             if table in tables:
                 print(f"\nSample of {table}:")
-                print(
-                    conn.execute(f'SELECT * FROM "{table}" ORDER BY ALL LIMIT 3')
-                    .df()
-                    .to_string(max_colwidth=24)
-                )
+                query = f'SELECT {", ".join(columns)} FROM "{table}" ORDER BY ALL LIMIT 3'
+                print(conn.execute(query).df().to_string(index=False, max_colwidth=20))
 
 
 if __name__ == "__main__":
