@@ -61,7 +61,9 @@ def test_dst_day_of_25_hours_given_in_utc_is_one_day() -> None:
     start = pendulum.datetime(2026, 11, 1, tz=LOS_ANGELES).in_timezone(UTC)
     end = pendulum.datetime(2026, 11, 2, tz=LOS_ANGELES).in_timezone(UTC)
 
-    window = run_window({"data_interval_start": start, "data_interval_end": end}, timezone="America/Los_Angeles")
+    window = run_window(
+        {"data_interval_start": start, "data_interval_end": end}, timezone="America/Los_Angeles"
+    )
 
     assert (end - start).in_hours() == 25
     assert window == DateWindow(date(2026, 11, 1), date(2026, 11, 1))
