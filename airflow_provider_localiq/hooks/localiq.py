@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import threading
 import time
-from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 from urllib.parse import parse_qsl, urlsplit
@@ -27,18 +26,23 @@ from airflow_provider_localiq.exceptions import (
     LocalIQRateLimitError,
     LocalIQServerError,
 )
+from airflow_provider_localiq.hooks.auth import (
+    SHARED_TOKENS,
+    Grant,
+    InvalidGrant,
+    SharedTokens,
+    TokenManager,
+    mask,
+)
 from airflow_provider_localiq.hooks.pagination import DEFAULT_MAX_PAGES, CountedPages, NextLinkPages
 from airflow_provider_localiq.hooks.rate_limit import TokenBucket
 from airflow_provider_localiq.hooks.responses import parse_json, raise_for_status
 from airflow_provider_localiq.hooks.retry import RetryPolicy, TransientFailure
 from airflow_provider_localiq.hooks.settings import LocalIQSettings, parse_connection
 from airflow_provider_localiq.hooks.tokens import (
-    AccessToken,
-    StoredTokens,
     TokenResponse,
     TokenStore,
     VariableTokenStore,
-    token_variable_name,
 )
 from airflow_provider_localiq.validation import check_gmaid, check_window, to_date
 
@@ -49,25 +53,6 @@ if TYPE_CHECKING:
     from tenacity import RetryCallState
 
 CRM_RECORD_KEYS = {"/crm/contacts": "contacts", "/crm/contact_interactions": "contact_interactions"}
-
-Grant = Literal["password", "refresh_token"]
-
-
-class _InvalidGrant(Exception):
-    """The token endpoint answered 400 invalid_grant (internal: mapped to LocalIQAuthError)."""
-
-    def __init__(self, description: str) -> None:
-        self.description = description
-        super().__init__(description)
-
-
-@dataclass
-class _SharedTokens:
-    """Tokens shared by every hook of one connection in this process."""
-
-    lock: threading.RLock = field(default_factory=threading.RLock)
-    access: AccessToken | None = None
-    refresh_token: str | None = None
 
 
 class LocalIQHook(BaseHook):
@@ -93,8 +78,7 @@ class LocalIQHook(BaseHook):
     # How long a task that lost a refresh race waits for the winner to store the rotated token.
     rotation_wait_seconds: float = 3.0
 
-    _shared: ClassVar[dict[tuple[str, ...], _SharedTokens]] = {}
-    _shared_lock: ClassVar[threading.Lock] = threading.Lock()
+    _shared: ClassVar[dict[tuple[str, ...], SharedTokens]] = SHARED_TOKENS
 
     def __init__(
         self,
@@ -137,13 +121,6 @@ class LocalIQHook(BaseHook):
         """The token bucket every request of this hook passes through."""
         return TokenBucket(self.settings.requests_per_second)
 
-    @cached_property
-    def _tokens(self) -> _SharedTokens:
-        settings = self.settings
-        key = (settings.conn_id, settings.base_url, settings.client_id, settings.username or "")
-        with self._shared_lock:
-            return self._shared.setdefault(key, _SharedTokens())
-
     def get_conn(self) -> requests.Session:
         """Return this thread's HTTP session (sessions are not shared between threads)."""
         session: requests.Session | None = getattr(self._sessions, "session", None)
@@ -158,122 +135,24 @@ class LocalIQHook(BaseHook):
 
     # ------------------------------------------------------------------ tokens
 
+    @cached_property
+    def tokens(self) -> TokenManager:
+        """The token lifecycle of this hook's connection (shared with other hooks in the process)."""
+        return TokenManager(
+            self.settings,
+            store=self.token_store,
+            request_token=self._token_request,
+            log=self.log,
+            rotation_wait_seconds=self.rotation_wait_seconds,
+        )
+
+    @property
+    def _tokens(self) -> SharedTokens:
+        return self.tokens.shared
+
     def get_access_token(self, *, stale: str | None = None) -> str:
         """Return a usable access token, obtaining a new one if the cached one is ``stale`` or old."""
-        shared = self._tokens
-        with shared.lock:
-            if shared.access and shared.access.value != stale and shared.access.is_fresh():
-                return shared.access.value
-
-            if self.settings.uses_password_grant:
-                token = self._renew_with_password(shared)
-            else:
-                token = self._renew_with_refresh_chain(shared, stale)
-            shared.access = token
-            return token.value
-
-    def _renew_with_password(self, shared: _SharedTokens) -> AccessToken:
-        """Refresh with the in-process refresh token if there is one, else (or if refused) log in."""
-        settings = self.settings
-        if shared.refresh_token:
-            try:
-                response = self._token_request("refresh_token", {"refresh_token": shared.refresh_token})
-            except _InvalidGrant:
-                self.log.warning(
-                    "LocalIQ refused the refresh token of connection %r (invalid_grant); "
-                    "logging in again with the connection's login and password.",
-                    settings.conn_id,
-                )
-            else:
-                shared.refresh_token = response.refresh_token
-                return response.access_token
-
-        try:
-            response = self._token_request(
-                "password", {"username": settings.username, "password": settings.password}
-            )
-        except _InvalidGrant as err:
-            raise self._auth_error("password", err.description) from None
-        shared.refresh_token = response.refresh_token
-        return response.access_token
-
-    def _renew_with_refresh_chain(self, shared: _SharedTokens, stale: str | None) -> AccessToken:
-        """Use or rotate the stored refresh token, detecting a rotation made by a parallel task."""
-        stored = self.token_store.load()
-        if stored and stored.access_token and stored.access_token.value != stale:
-            if stored.access_token.is_fresh():
-                self._mask(stored.access_token.value, stored.refresh_token)
-                return stored.access_token
-
-        tried: list[str] = []
-        candidates = [
-            shared.refresh_token,
-            stored.refresh_token if stored else None,
-            self.settings.refresh_token,
-        ]
-        last_error = "no refresh token is available"
-        deadline = time.monotonic() + self.rotation_wait_seconds
-        while True:
-            untried = [token for token in dict.fromkeys(candidates) if token and token not in tried]
-            if not untried:
-                rotated = self._await_rotation(tried, stale, deadline)
-                if isinstance(rotated, AccessToken):
-                    return rotated
-                if rotated is None:
-                    raise self._auth_error("refresh_token", last_error)
-                untried = [rotated]
-
-            token = untried[0]
-            tried.append(token)
-            self._mask(token)
-            try:
-                response = self._token_request("refresh_token", {"refresh_token": token})
-            except _InvalidGrant as err:
-                last_error = err.description
-                continue
-            self._keep_rotated(shared, response)
-            return response.access_token
-
-    def _await_rotation(
-        self, tried: list[str], stale: str | None, deadline: float
-    ) -> AccessToken | str | None:
-        """After every known token was refused, wait briefly for a parallel task's rotation to land."""
-        while True:
-            stored = self.token_store.load()
-            if stored and stored.refresh_token not in tried:
-                self.log.info(
-                    "Another task rotated the refresh token of connection %r; using its result.",
-                    self.localiq_conn_id,
-                )
-                if (
-                    stored.access_token
-                    and stored.access_token.value != stale
-                    and stored.access_token.is_fresh()
-                ):
-                    self._mask(stored.access_token.value, stored.refresh_token)
-                    return stored.access_token
-                return stored.refresh_token
-            if time.monotonic() >= deadline:
-                return None
-            time.sleep(0.25)
-
-    def _keep_rotated(self, shared: _SharedTokens, response: TokenResponse) -> None:
-        """Store the new refresh token before its access token is used; never lose it silently."""
-        if not response.refresh_token:
-            return
-        shared.refresh_token = response.refresh_token
-        try:
-            self.token_store.save(StoredTokens(response.refresh_token, response.access_token))
-        except Exception as err:
-            self.log.error(
-                "Could not store the rotated refresh token of connection %r in Variable %r (%s: %s). "
-                "The previous refresh token no longer works, so the refresh-token chain will break when "
-                "this process ends: make the Variable writable, or set login and password on the connection.",
-                self.localiq_conn_id,
-                token_variable_name(self.localiq_conn_id),
-                type(err).__name__,
-                err,
-            )
+        return self.tokens.access_token(stale=stale)
 
     def _token_request(self, grant: Grant, fields: dict[str, Any]) -> TokenResponse:
         """POST ``/oauth/token``; a refresh is only retried when LocalIQ cannot have used the token."""
@@ -321,8 +200,8 @@ class LocalIQHook(BaseHook):
                 else ""
             )
             if error == "invalid_grant":
-                raise _InvalidGrant(description or "invalid_grant")
-            raise self._auth_error(
+                raise InvalidGrant(description or "invalid_grant")
+            raise self.tokens.auth_error(
                 grant, description or f"HTTP {status} from the token endpoint", client=True
             )
         raise_for_status(
@@ -332,32 +211,8 @@ class LocalIQHook(BaseHook):
             token = TokenResponse.from_json(parse_json(response))
         except ValueError as err:
             raise TransientFailure(f"token response unreadable: {err}", maybe_processed=True) from None
-        self._mask(token.access_token.value, token.refresh_token)
+        mask(token.access_token.value, token.refresh_token)
         return token
-
-    def _auth_error(self, grant: Grant, description: str, *, client: bool = False) -> LocalIQAuthError:
-        conn_id = self.localiq_conn_id
-        if client:
-            advice = f"check the 'client_id' and 'client_secret' extras of connection {conn_id!r}"
-        elif grant == "password":
-            advice = f"check the login (business user email) and password of connection {conn_id!r}"
-        else:
-            advice = (
-                f"the refresh token of connection {conn_id!r} has expired or was already used. Obtain a new "
-                f"one and put it in the connection's 'refresh_token' extra (or in Variable "
-                f"{token_variable_name(conn_id)!r}), or set login and password on the connection"
-            )
-        message = f"LocalIQ refused the {grant} grant: {description} Next step: {advice}."
-        self.log.error("%s", message)
-        return LocalIQAuthError(message)
-
-    @staticmethod
-    def _mask(*values: str | None) -> None:
-        from airflow.sdk.log import mask_secret
-
-        for value in values:
-            if value:
-                mask_secret(value)
 
     # ------------------------------------------------------------------ requests
 
