@@ -92,6 +92,22 @@ def campaign_intervals(
     return result
 
 
+def totals_per_interval(
+    campaigns: Iterable[Campaign], intervals: Iterable[Interval], day_row: DayRowFunction
+) -> list[tuple[Interval, DayRow]]:
+    """Sum every campaign's ``day_row`` per interval: the rows of ``totals_per_interval``."""
+    campaigns = list(campaigns)
+    return [
+        (
+            interval,
+            add_rows(
+                row for campaign in campaigns for _, row in campaign_intervals(campaign, [interval], day_row)
+            ),
+        )
+        for interval in intervals
+    ]
+
+
 def cycle_windows(
     campaign: Campaign, start: date, end: date, size: IntervalSize
 ) -> list[tuple[Cycle, list[Interval]]]:

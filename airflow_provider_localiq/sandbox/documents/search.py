@@ -12,6 +12,7 @@ from airflow_provider_localiq.sandbox.documents.context import (
     cycle_header,
     cycle_windows,
     date_or_none,
+    totals_per_interval,
 )
 from airflow_provider_localiq.sandbox.documents.params import parse_bool, parse_interval_size, parse_window
 from airflow_provider_localiq.sandbox.generators.calendar import split
@@ -68,17 +69,7 @@ def build(context: ReportContext) -> dict[str, Any]:
         document.update(top_search)
         campaigns.append(document)
 
-    per_interval = [
-        (
-            interval,
-            add_rows(
-                row
-                for campaign in window.campaigns
-                for _, row in campaign_intervals(campaign, [interval], day_row)
-            ),
-        )
-        for interval in intervals
-    ]
+    per_interval = totals_per_interval(window.campaigns, intervals, day_row)
     totals = add_rows(row for _, row in per_interval)
     return {
         **context.classic_header("search_activity", window.start, window.end),

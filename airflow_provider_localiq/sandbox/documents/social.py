@@ -18,6 +18,7 @@ from airflow_provider_localiq.sandbox.documents.context import (
     cycle_header,
     cycle_windows,
     date_or_none,
+    totals_per_interval,
 )
 from airflow_provider_localiq.sandbox.documents.params import (
     parse_bool,
@@ -99,17 +100,7 @@ def build(context: ReportContext) -> dict[str, Any]:
             document["intervals"] = _intervals(context, campaign, intervals, day_row, size)
         campaigns.append(document)
 
-    per_interval = [
-        (
-            interval,
-            add_rows(
-                row
-                for campaign in window.campaigns
-                for _, row in campaign_intervals(campaign, [interval], day_row)
-            ),
-        )
-        for interval in intervals
-    ]
+    per_interval = totals_per_interval(window.campaigns, intervals, day_row)
     totals = add_rows(row for _, row in per_interval)
     return {
         **context.classic_header("facebook_campaign", window.start, window.end),
