@@ -18,6 +18,7 @@ from airflow_provider_localiq.sandbox.generators.metrics import daily, money, to
 
 if TYPE_CHECKING:
     from airflow_provider_localiq.sandbox.generators.campaigns import Campaign, Cycle
+    from airflow_provider_localiq.sandbox.generators.metrics import DailyMetrics
 
 REPORT_TYPE_KINDS: dict[str, tuple[str, ...]] = {
     "facebook_campaign": ("facebook",),
@@ -90,17 +91,24 @@ def _listing(campaign: Campaign, *, with_cycles: bool) -> dict[str, Any]:
     return document
 
 
+def _running_last_30_days(context: ReportContext) -> tuple[list[Campaign], DailyMetrics]:
+    """The running campaigns and their summed metrics over the last 30 days (the fixed windows)."""
+    today = context.today
+    running = [campaign for campaign in context.campaigns if campaign.status == "running"]
+    summed = total(
+        daily(context.seed, context.gmaid, campaign, day)
+        for campaign in running
+        for day in each_day(today - timedelta(days=30), today)
+    )
+    return running, summed
+
+
 def build_overview(context: ReportContext) -> dict[str, Any]:
     """Return the overview: campaigns active in the last year, totals of the last 30 days."""
     today = context.today
-    year_ago, month_ago = _years_before(today), today - timedelta(days=30)
+    year_ago = _years_before(today)
     recent = [campaign for campaign in context.campaigns if _ran_between(campaign, year_ago, today)]
-    running = [campaign for campaign in context.campaigns if campaign.status == "running"]
-    last_30 = total(
-        daily(context.seed, context.gmaid, campaign, day)
-        for campaign in running
-        for day in each_day(month_ago, today)
-    )
+    _, last_30 = _running_last_30_days(context)
     return {
         "report_type": "campaigns_overview",
         "report_date": today.isoformat(),
@@ -171,12 +179,7 @@ def build_totals(context: ReportContext) -> dict[str, Any]:
     """Return the running-campaign count and the leads of the last 30 days."""
     today = context.today
     month_ago = today - timedelta(days=30)
-    running = [campaign for campaign in context.campaigns if campaign.status == "running"]
-    last_30 = total(
-        daily(context.seed, context.gmaid, campaign, day)
-        for campaign in running
-        for day in each_day(month_ago, today)
-    )
+    running, last_30 = _running_last_30_days(context)
     return {
         "report_type": "campaigns_totals",
         "report_date": today.isoformat(),
