@@ -50,11 +50,21 @@ class Logger(Protocol):
 
 @dataclass
 class SharedTokens:
-    """Tokens shared by every hook of one connection in this process."""
+    """Tokens shared by every hook of one connection in this process.
+
+    ``spent`` holds the refresh tokens this process has sent, whether LocalIQ exchanged or refused
+    them: they are single use, so sending one again can only earn another invalid_grant.
+    ``unsaved`` says that storing ``refresh_token`` failed, so it is newer than the stored one.
+    ``stalled_on`` is the stored refresh token ("" for none) with which a wait for another task's
+    rotation ran out, so the next thread fails at once instead of waiting again.
+    """
 
     lock: threading.RLock = field(default_factory=threading.RLock)
     access: AccessToken | None = None
     refresh_token: str | None = None
+    spent: set[str] = field(default_factory=set)
+    unsaved: bool = False
+    stalled_on: str | None = None
 
 
 SHARED_TOKENS: dict[tuple[str, ...], SharedTokens] = {}
@@ -153,33 +163,47 @@ class TokenManager:
         return response.access_token
 
     def _renew_with_refresh_chain(self, stale: str | None) -> AccessToken:
-        """Use or rotate the stored refresh token, detecting a rotation made by a parallel task."""
+        """Use or rotate the stored refresh token, detecting a rotation made by a parallel task.
+
+        Tokens are tried newest first: the stored one, then this process's own if storing it
+        failed. When LocalIQ refuses them, a parallel task has most likely rotated the
+        chain, so its stored result is awaited before the connection's ``refresh_token`` (the
+        bootstrap token, or a new one set after the chain broke) is tried. No token is sent twice.
+        """
         stored = self.store.load()
         if stored and stored.access_token and stored.access_token.value != stale:
             if stored.access_token.is_fresh():
                 mask(stored.access_token.value, stored.refresh_token)
                 return stored.access_token
 
-        tried: list[str] = []
-        candidates = [
-            self.shared.refresh_token,
-            stored.refresh_token if stored else None,
-            self.settings.refresh_token,
-        ]
-        last_error = "no refresh token is available"
-        deadline = time.monotonic() + self.rotation_wait_seconds
+        shared = self.shared
+        stored_token = stored.refresh_token if stored else ""
+        own = shared.refresh_token if shared.unsaved or not stored else None
+        chain = [token for token in (stored_token, own) if token]
+        fallback = self.settings.refresh_token
+        tried: list[str] = list(shared.spent)
+        last_error = "every refresh token this task knows was used already."
+        # Another thread of this process already waited in vain for this stored token to rotate.
+        waited = shared.stalled_on == stored_token
+        deadline = time.monotonic() + (0.0 if waited else self.rotation_wait_seconds)
         while True:
-            untried = [token for token in dict.fromkeys(candidates) if token and token not in tried]
-            if not untried:
-                rotated = self._await_rotation(tried, stale, deadline)
-                if rotated is None:
-                    raise self.auth_error("refresh_token", last_error)
-                if not isinstance(rotated, str):
+            token = next((token for token in chain if token not in tried), None)
+            if token is None and fallback and fallback not in tried and not chain:
+                token = fallback
+            if token is None:
+                rotated = self._await_rotation(tried, stale, deadline) if chain or tried else None
+                if isinstance(rotated, str):
+                    chain.append(rotated)
+                    continue
+                if rotated is not None:
                     return rotated
-                untried = [rotated]
+                shared.stalled_on = stored_token
+                if not fallback or fallback in tried:
+                    raise self.auth_error("refresh_token", last_error)
+                token = fallback
 
-            token = untried[0]
             tried.append(token)
+            shared.spent.add(token)
             mask(token)
             try:
                 response = self.request_token("refresh_token", {"refresh_token": token})
@@ -217,6 +241,7 @@ class TokenManager:
         try:
             self.store.save(StoredTokens(response.refresh_token, response.access_token))
         except Exception as err:
+            self.shared.unsaved = True
             self.log.error(
                 "Could not store the rotated refresh token of connection %r in Variable %r (%s: %s). "
                 "The previous refresh token no longer works, so the refresh-token chain will break when "
@@ -226,3 +251,5 @@ class TokenManager:
                 type(err).__name__,
                 err,
             )
+        else:
+            self.shared.unsaved = False

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import time
+from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -12,6 +14,7 @@ from typing import Any
 import pendulum
 import pytest
 
+from airflow_provider_localiq.normalize import get_endpoint
 from tests.conftest import REPO_ROOT, connection_json
 
 PII_SALT = "integration-salt-0d3b"
@@ -91,3 +94,102 @@ def run_dag(airflow_db: Path) -> Callable[..., Any]:
 def task_states(dag_run: Any, task_id: str) -> dict[int, str]:
     """State of each mapped instance of ``task_id`` in a finished run, by map index."""
     return {ti.map_index: ti.state for ti in dag_run.get_task_instances() if ti.task_id == task_id}
+
+
+TEST_DAGS = Path(__file__).resolve().parent / "dags"
+TEST_DAY = date(2026, 11, 3)
+
+
+def _local_bundle(name: str, path: Path) -> dict[str, Any]:
+    return {
+        "name": name,
+        "classpath": "airflow.dag_processing.bundles.local.LocalDagBundle",
+        "kwargs": {"path": str(path)},
+    }
+
+
+@pytest.fixture
+def run_test_dag(airflow_db: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[..., Any]:
+    """Run a DAG from ``tests/integration/dags/`` with ``dag.test()``; keyword arguments become its conf.
+
+    ``dag.test()`` only runs DAGs it finds in a configured bundle, so the test DAGs get a bundle of
+    their own next to the examples' ``dags-folder``.
+    """
+    from airflow.dag_processing.dagbag import DagBag
+
+    bundles = [
+        _local_bundle("dags-folder", REPO_ROOT / "dags_examples"),
+        _local_bundle("localiq-tests", TEST_DAGS),
+    ]
+    monkeypatch.setenv("AIRFLOW__DAG_PROCESSOR__DAG_BUNDLE_CONFIG_LIST", json.dumps(bundles))
+    bag = DagBag(dag_folder=str(TEST_DAGS))
+
+    def _run(dag_id: str, day: date = TEST_DAY, **conf: Any) -> Any:
+        dag = bag.get_dag(dag_id)
+        assert dag is not None, f"{dag_id} did not load: {bag.import_errors}"
+        logical_date = pendulum.datetime(day.year, day.month, day.day, tz="UTC")
+        return dag.test(logical_date=logical_date, run_conf=conf)
+
+    return _run
+
+
+def task_try(dag_run: Any, task_id: str = "load") -> tuple[str, int]:
+    """Final state and number of tries of an unmapped task in a finished run."""
+    (ti,) = [ti for ti in dag_run.get_task_instances() if ti.task_id == task_id]
+    return str(ti.state), int(ti.try_number)
+
+
+def served_table_rows(sandbox: Any, endpoint: str, prefix: str = "localiq_") -> dict[str, int]:
+    """Rows the sandbox served per output table, for the row lists both sides name alike."""
+    counts = {}
+    for table in get_endpoint(endpoint).tables:
+        try:
+            counts[f"{prefix}{table.name}"] = sandbox.control.rows_served(endpoint, table.path)
+        except ValueError:
+            continue
+    return counts
+
+
+def wait_for(condition: Callable[[], bool], timeout: float = 30.0, what: str = "a condition") -> None:
+    """Poll ``condition`` every 10 ms until it holds; fail the test after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out after {timeout:.0f} s waiting for {what}")
+        time.sleep(0.01)
+
+
+class TokenLedger:
+    """Every token the sandbox hands out, recorded as it is issued, and every refresh token sent to it.
+
+    The sandbox keeps tokens only while they are valid; the secrets scan needs all of them, and the
+    race test needs to know how often each refresh token was sent.
+    """
+
+    def __init__(self, sandbox: Any) -> None:
+        self.values: list[str] = []
+        self.refresh_tokens: dict[str, list[str]] = defaultdict(list)
+        self.redeemed: list[tuple[str, bool]] = []
+        store = sandbox.control.tokens
+        issue, add_refresh_token, redeem = store.issue, store.add_refresh_token, store.redeem_refresh_token
+
+        def recording_issue(user: str, ttl_seconds: float) -> Any:
+            issued = issue(user, ttl_seconds)
+            self.values += [issued.access_token, issued.refresh_token]
+            self.refresh_tokens[user].append(issued.refresh_token)
+            return issued
+
+        def recording_add(user: str) -> str:
+            token = add_refresh_token(user)
+            self.values.append(token)
+            self.refresh_tokens[user].append(token)
+            return token
+
+        def recording_redeem(token: str) -> str | None:
+            user = redeem(token)
+            self.redeemed.append((token, user is not None))
+            return user
+
+        store.issue = recording_issue  # type: ignore[method-assign]
+        store.add_refresh_token = recording_add  # type: ignore[method-assign]
+        store.redeem_refresh_token = recording_redeem  # type: ignore[method-assign]
