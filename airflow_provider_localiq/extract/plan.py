@@ -8,11 +8,13 @@ report, interval size the report does not take, dates together with a campaign c
 
 from __future__ import annotations
 
+from contextlib import closing
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
 from typing import TYPE_CHECKING, Any, Protocol
 
-from airflow_provider_localiq.concurrency import ordered_map
+from airflow_provider_localiq.concurrency import ordered_map, ordered_streams
 from airflow_provider_localiq.exceptions import LocalIQInputError
 from airflow_provider_localiq.load.batch import ReplaceScope, TableBatch
 
@@ -21,6 +23,7 @@ if TYPE_CHECKING:
     from datetime import datetime
 
     import pandas as pd
+    import pyarrow as pa
 
     from airflow_provider_localiq.hooks.localiq import LocalIQHook
     from airflow_provider_localiq.normalize import EndpointSpec, Normalizer, PiiPolicy
@@ -132,24 +135,39 @@ class LeadsPlan:
     chunk_rows: int
 
     def batches(self, hook: LocalIQHook, gmaid: str, *, extracted_at: datetime) -> Iterator[TableBatch]:
-        from airflow_provider_localiq.normalize import Normalizer, apply_pii_policy, get_endpoint
+        # The endpoints are walked at the same time: each walk's first page must come back
+        # before its other pages can be asked for, so one after the other would wait twice.
+        walks = ordered_streams(
+            (
+                partial(self._endpoint_batches, hook, gmaid, endpoint, extracted_at)
+                for endpoint in self.endpoints
+            ),
+            ahead=len(self.endpoints) - 1 if hook.max_workers > 1 else 0,
+        )
+        with closing(walks):
+            for batches in walks:
+                yield from batches
+
+    def _endpoint_batches(
+        self, hook: LocalIQHook, gmaid: str, endpoint: str, extracted_at: datetime
+    ) -> Iterator[TableBatch]:
+        from airflow_provider_localiq.normalize import Normalizer, get_endpoint
 
         created_after, created_before = self.window.first, self.window.exclusive_end
-        for endpoint in self.endpoints:
-            spec = get_endpoint(endpoint)
-            normalizer = Normalizer(spec)
-            pages = hook.iter_crm_pages(spec.path, gmaid, created_after, created_before)  # type: ignore[arg-type]
-            for records in _chunks(pages, self.chunk_rows):
-                yield from frames_to_batches(
-                    normalizer,
-                    _unique_by_id(records),
-                    gmaid=gmaid,
-                    first=created_after,
-                    last=created_before,
-                    extracted_at=extracted_at,
-                    transform=lambda frames, spec=spec: apply_pii_policy(frames, spec, self.pii, self.salt),
-                    pii=self.pii,
-                )
+        spec = get_endpoint(endpoint)
+        normalizer = Normalizer(spec)
+        pages = hook.iter_crm_pages(spec.path, gmaid, created_after, created_before)  # type: ignore[arg-type]
+        for records in _chunks(pages, self.chunk_rows):
+            yield from frames_to_batches(
+                normalizer,
+                _unique_by_id(records),
+                gmaid=gmaid,
+                first=created_after,
+                last=created_before,
+                extracted_at=extracted_at,
+                transform=None if self.pii == "keep" else partial(_pii, spec, self.pii, self.salt),
+                pii=self.pii,
+            )
 
 
 def frames_to_batches(
@@ -170,9 +188,12 @@ def frames_to_batches(
     from airflow_provider_localiq.normalize import RowContext
 
     context = RowContext(gmaid=gmaid, window_start=first, window_end=last, extracted_at=extracted_at)
-    frames: dict[str, pd.DataFrame] = normalizer.normalize(document, context)
-    if transform is not None:
-        frames = transform(frames)
+    # Without a transform the Arrow tables go to the writer as they are, skipping pandas.
+    frames: Mapping[str, pd.DataFrame | pa.Table]
+    if transform is None:
+        frames = normalizer.normalize_arrow(document, context)
+    else:
+        frames = transform(normalizer.normalize(document, context))
     schemas = normalizer.schemas()
 
     for table, frame in frames.items():
@@ -194,6 +215,14 @@ def frames_to_batches(
                 date_column=schema.row_date_column,
             ),
         )
+
+
+def _pii(
+    spec: EndpointSpec, pii: PiiPolicy, salt: str, frames: dict[str, pd.DataFrame]
+) -> dict[str, pd.DataFrame]:
+    from airflow_provider_localiq.normalize import apply_pii_policy
+
+    return apply_pii_policy(frames, spec, pii, salt)
 
 
 def _check_report_params(spec: EndpointSpec, campaign_cycle: str | None, params: Mapping[str, Any]) -> None:

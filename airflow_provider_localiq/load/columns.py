@@ -44,23 +44,79 @@ def frame_to_arrow(
     import pyarrow as pa
 
     names = [str(name) for name in frame.columns]
+    _check_unique(names, table)
+
+    # One conversion of the whole frame is far cheaper than one per column; a column it already
+    # gave the right type is taken as it is, and only the others go through the rules below.
+    whole = _whole_frame(frame)
+    arrays: list[pyarrow.Array | pyarrow.ChunkedArray] = []
+    for position, name in enumerate(names):
+        logical = column_types[name]
+        if whole is not None and whole.column(position).type == arrow_type(logical):
+            arrays.append(whole.column(position))
+            continue
+        arrays.append(_converted(frame.iloc[:, position], logical, name, table))
+    return pa.table(arrays, names=names)
+
+
+def table_to_logical(
+    data: pyarrow.Table, column_types: Mapping[str, LogicalType], *, table: str
+) -> pyarrow.Table:
+    """Return the Arrow table with each column holding its logical type's Arrow type.
+
+    Columns that already do are kept as they are (the normaliser's output mostly is); the others
+    are converted by the rules of :func:`frame_to_arrow`.
+
+    :raises ValueError: as :func:`frame_to_arrow` does.
+    """
+    import pyarrow as pa
+
+    names = list(data.column_names)
+    _check_unique(names, table)
+    if all(
+        data.column(position).type == arrow_type(column_types[name]) for position, name in enumerate(names)
+    ):
+        return data
+
+    arrays: list[pyarrow.Array | pyarrow.ChunkedArray] = []
+    for position, name in enumerate(names):
+        column, logical = data.column(position), column_types[name]
+        if column.type == arrow_type(logical):
+            arrays.append(column)
+        elif pa.types.is_null(column.type):
+            arrays.append(pa.nulls(len(column), type=arrow_type(logical)))
+        else:
+            arrays.append(_converted(column.to_pandas(), logical, name, table))
+    return pa.table(arrays, names=names)
+
+
+def _check_unique(names: list[str], table: str) -> None:
     duplicated = sorted({name for name in names if names.count(name) > 1})
     if duplicated:
         raise ValueError(f"Table {table!r} has duplicate frame columns {duplicated!r}; rename them.")
 
-    arrays = []
-    for position, name in enumerate(names):
-        series = frame.iloc[:, position]
-        logical = column_types[name]
-        try:
-            arrays.append(_convert(series, logical))
-        except (pa.ArrowException, ValueError, TypeError, OverflowError) as err:
-            raise ValueError(
-                f"Column {name!r} of table {table!r} is declared {logical!r} but its values (dtype "
-                f"{series.dtype}) cannot be stored as {logical}: {err}. Declare the type the column "
-                "holds, or fix the values upstream."
-            ) from err
-    return pa.table(arrays, names=names)
+
+def _converted(series: pandas.Series[Any], logical: LogicalType, name: str, table: str) -> pyarrow.Array:
+    import pyarrow as pa
+
+    try:
+        return _convert(series, logical)
+    except (pa.ArrowException, ValueError, TypeError, OverflowError) as err:
+        raise ValueError(
+            f"Column {name!r} of table {table!r} is declared {logical!r} but its values (dtype "
+            f"{series.dtype}) cannot be stored as {logical}: {err}. Declare the type the column "
+            "holds, or fix the values upstream."
+        ) from err
+
+
+def _whole_frame(frame: pandas.DataFrame) -> pyarrow.Table | None:
+    """Convert the frame in one call, or return None if Arrow cannot (mixed objects, say)."""
+    import pyarrow as pa
+
+    try:
+        return pa.Table.from_pandas(frame, preserve_index=False)
+    except (pa.ArrowException, ValueError, TypeError, OverflowError):
+        return None
 
 
 def arrow_type(logical: LogicalType) -> pyarrow.DataType:

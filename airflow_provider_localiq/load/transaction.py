@@ -8,13 +8,12 @@ from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any, Literal
 
 from airflow_provider_localiq.load.batch import SCOPE_COLUMNS
-from airflow_provider_localiq.load.columns import frame_to_arrow
+from airflow_provider_localiq.load.columns import frame_to_arrow, table_to_logical
 from airflow_provider_localiq.load.tables import TableCatalog
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
-    import pandas
     import pyarrow
 
     from airflow_provider_localiq.load.batch import LogicalType, ReplaceScope, TableBatch
@@ -71,8 +70,12 @@ class TableTransaction:
     def _write(self, batch: TableBatch) -> None:
         started = time.monotonic()
         column_types = batch.declared_types()
-        frame = self._deduplicated(batch) if self.mode == "merge" else batch.frame
-        data = frame_to_arrow(frame, column_types, table=batch.table)
+        if batch.arrow is not None:
+            data = table_to_logical(batch.arrow, column_types, table=batch.table)
+        else:
+            data = frame_to_arrow(batch.frame, column_types, table=batch.table)
+        if self.mode == "merge":
+            data = _deduplicated(batch, data)
         if self.mode == "replace":
             _check_scope(batch, data)
 
@@ -153,32 +156,41 @@ class TableTransaction:
             self._dialect.execute(f"INSERT INTO {target} ({columns}) SELECT {columns} FROM {stage}")
         log.debug("Merged %d rows into %s, %d of them replacing stored rows", data.num_rows, target, updated)
 
-    def _deduplicated(self, batch: TableBatch) -> pandas.DataFrame:
-        keys = list(batch.key_columns)
-        absent = [key for key in keys if key not in batch.frame.columns]
-        if not keys or absent:
-            raise ValueError(
-                f"A merge into table {batch.table!r} needs key columns present in the frame; got "
-                f"key_columns={keys!r}, missing from the frame: {absent!r}. Set key_columns to the "
-                "table's natural key, or write in 'replace' or 'append' mode."
-            )
 
-        nulls = {key: int(count) for key, count in batch.frame[keys].isna().sum().items() if count}
-        if nulls:
-            raise ValueError(
-                f"A merge into table {batch.table!r} found NULL key values (column: rows) {nulls!r}; "
-                "merge matches rows on key equality, which NULL never satisfies. Fill the key, or "
-                "choose key columns that are always set."
-            )
+def _deduplicated(batch: TableBatch, data: pyarrow.Table) -> pyarrow.Table:
+    """Check the merge keys and keep the last row of each key within the chunk."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
 
-        # The last row of a key within the chunk wins, as it would had the rows come one by one.
-        duplicated = batch.frame.duplicated(subset=keys, keep="last")
-        if not duplicated.any():
-            return batch.frame
-        log.debug(
-            "Dropping %d superseded duplicate keys from a chunk of %s", int(duplicated.sum()), batch.table
+    keys = list(batch.key_columns)
+    absent = [key for key in keys if key not in data.column_names]
+    if not keys or absent:
+        raise ValueError(
+            f"A merge into table {batch.table!r} needs key columns present in the frame; got "
+            f"key_columns={keys!r}, missing from the frame: {absent!r}. Set key_columns to the "
+            "table's natural key, or write in 'replace' or 'append' mode."
         )
-        return batch.frame.loc[~duplicated]
+
+    nulls = {key: data.column(key).null_count for key in keys if data.column(key).null_count}
+    if nulls:
+        raise ValueError(
+            f"A merge into table {batch.table!r} found NULL key values (column: rows) {nulls!r}; "
+            "merge matches rows on key equality, which NULL never satisfies. Fill the key, or "
+            "choose key columns that are always set."
+        )
+    if data.num_rows < 2:
+        return data
+
+    # The last row of a key within the chunk wins, as it would had the rows come one by one.
+    positions = data.select(keys).append_column("_localiq_row", pa.array(range(data.num_rows), pa.int64()))
+    last = positions.group_by(keys, use_threads=False).aggregate([("_localiq_row", "max")])
+    if last.num_rows == data.num_rows:
+        return data
+    log.debug(
+        "Dropping %d superseded duplicate keys from a chunk of %s", data.num_rows - last.num_rows, batch.table
+    )
+    kept = pc.sort_indices(last.column("_localiq_row_max"))
+    return data.take(pc.take(last.column("_localiq_row_max"), kept))
 
 
 def _check_scope(batch: TableBatch, data: pyarrow.Table) -> None:

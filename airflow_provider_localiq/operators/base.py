@@ -1,26 +1,31 @@
 """What every LocalIQ operator shares: its arguments, their validation, and the extract flow.
 
-A task plans its requests from its arguments and the run's dates, extracts one advertiser at a
-time, and hands each advertiser's table batches to a sink (Parquet files, a SQL database) as one
-unit: the sink writes all of it or none of it. A 403 for an advertiser fails the task, or with
-``on_forbidden="skip"`` skips that advertiser with a warning naming the cause.
+A task plans its requests from its arguments and the run's dates, extracts the next advertisers
+while it writes one, and hands each advertiser's table batches to a sink (Parquet files, a SQL
+database) as one unit, in the given order: the sink writes all of it or none of it. A 403 for an
+advertiser fails the task, or with ``on_forbidden="skip"`` skips that advertiser with a warning
+naming the cause while the other advertisers are still written.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from contextlib import closing, nullcontext
 from datetime import UTC, datetime
+from functools import partial
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, Protocol
 
 from airflow.sdk import BaseOperator
 from airflow.sdk.exceptions import AirflowSkipException
 
+from airflow_provider_localiq.concurrency import ordered_streams
 from airflow_provider_localiq.exceptions import LocalIQInputError, LocalIQPermissionError
 from airflow_provider_localiq.extract.plan import ExtractionPlan, LeadsPlan, ReportsPlan
 from airflow_provider_localiq.validation import check_gmaid, check_window, to_date
 from airflow_provider_localiq.windows import DateWindow, run_window
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Sequence
+    from collections.abc import Callable, Iterator, Sequence
     from contextlib import AbstractContextManager
 
     from airflow.sdk import Context
@@ -37,6 +42,9 @@ EXTRACTS: tuple[str, ...] = ("reports", "leads")
 PII_POLICIES: tuple[str, ...] = ("keep", "hash", "drop")
 ON_FORBIDDEN: tuple[str, ...] = ("fail", "skip")
 LEAD_ENDPOINTS: tuple[str, ...] = ("crm_contacts", "crm_contact_interactions")
+
+#: Advertisers extracted ahead of the one being written (each buffers at most one batch).
+ADVERTISERS_AHEAD = 3
 
 
 class Sink(Protocol):
@@ -68,7 +76,9 @@ class LocalIQExtractOperator(BaseOperator):
     :param on_forbidden: ``"fail"`` (default) or ``"skip"`` an advertiser LocalIQ answers 403 for.
     :param timezone: time zone that turns the data interval into days; default the DAG's.
     :param localiq_conn_id: the LocalIQ connection.
-    :param max_workers: concurrent requests (they share the connection's rate limit).
+    :param max_workers: concurrent requests per advertiser; while one advertiser is written the next
+        three are already being fetched, all under the connection's one rate limit (1: one request
+        at a time, one advertiser after the other).
     :param chunk_rows: lead records normalised and written per chunk; bounds the task's memory.
     """
 
@@ -134,13 +144,24 @@ class LocalIQExtractOperator(BaseOperator):
         plan = self.plan(context)
         gmaids = self.gmaids()
         hook = LocalIQHook(self.localiq_conn_id, max_workers=self.max_workers)
+        # Read the connection now, so that a bad setting fails before the warehouse is opened.
+        self.log.info("Extracting %d advertisers from %s.", len(gmaids), hook.settings.base_url)
+        # Obtain the first token here, before any worker thread: credentials fail fast, and under
+        # dag.test() Connection and Variable lookups are only safe from the task's own thread.
+        hook.get_access_token()
         skipped: dict[str, str] = {}
+        # The next advertisers are fetched while one is written, so the rate limit, not the
+        # latency of each request, bounds the task; each still goes into its own unit.
+        extractions = ordered_streams(
+            (partial(_extract, plan, hook, gmaid) for gmaid in gmaids),
+            ahead=ADVERTISERS_AHEAD if self.max_workers > 1 else 0,
+        )
 
-        with self.open_sink(context) as sink:
-            for gmaid in gmaids:
+        with self.open_sink(context) as sink, _connection_kept(sink), closing(extractions):
+            for gmaid, batches in zip(gmaids, extractions, strict=True):
                 try:
                     with sink.unit() as write:
-                        for batch in plan.batches(hook, gmaid, extracted_at=datetime.now(UTC)):
+                        for batch in batches:
                             write(batch)
                 except LocalIQPermissionError as err:
                     if self.on_forbidden == "fail":
@@ -166,7 +187,8 @@ class LocalIQExtractOperator(BaseOperator):
 
     def gmaids(self) -> list[str]:
         """The advertisers of this task, validated."""
-        values = [self.gmaid] if isinstance(self.gmaid, str) else list(self.gmaid)
+        many = isinstance(self.gmaid, Iterable) and not isinstance(self.gmaid, str)
+        values = list(self.gmaid) if many else [self.gmaid]
         if not values:
             raise LocalIQInputError("gmaid", "is an empty list; give at least one advertiser id.")
         return [check_gmaid(value) for value in values]
@@ -245,6 +267,16 @@ class LocalIQExtractOperator(BaseOperator):
     def _check_choice(field: str, value: object, choices: tuple[str, ...]) -> None:
         if value not in choices:
             raise LocalIQInputError(field, f"must be one of {', '.join(map(repr, choices))}, got {value!r}.")
+
+
+def _connection_kept(sink: Sink) -> AbstractContextManager[object]:
+    """Let a SQL sink reuse one database connection for all the task's units (one DuckDB open)."""
+    kept_open = getattr(getattr(sink, "writer", None), "kept_open", None)
+    return kept_open() if callable(kept_open) else nullcontext()
+
+
+def _extract(plan: ExtractionPlan, hook: LocalIQHook, gmaid: str) -> Iterator[TableBatch]:
+    return plan.batches(hook, gmaid, extracted_at=datetime.now(UTC))
 
 
 def forbidden_cause(hook: LocalIQHook, gmaid: str, error: LocalIQPermissionError) -> str:

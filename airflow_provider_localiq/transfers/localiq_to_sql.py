@@ -11,8 +11,10 @@ from airflow_provider_localiq.operators.base import LocalIQExtractOperator
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Sequence
 
+    from airflow.providers.common.sql.hooks.sql import DbApiHook
     from airflow.sdk import Context
 
+    from airflow_provider_localiq.extract.plan import ExtractionPlan
     from airflow_provider_localiq.load.batch import TableBatch
     from airflow_provider_localiq.load.sql import SqlTableWriter
 
@@ -54,17 +56,29 @@ class LocalIQToSqlOperator(LocalIQExtractOperator):
         self.sql_schema = sql_schema
         self.table_prefix = table_prefix
 
+    def plan(self, context: Context) -> ExtractionPlan:
+        """Check ``write_mode`` and ``sql_conn_id`` with the other arguments, before any request."""
+        self._check_choice("write_mode", self.write_mode, WRITE_MODES)
+        self._database_hook()
+        return super().plan(context)
+
     @contextmanager
     def open_sink(self, context: Context) -> Iterator[SqlSink]:
+        from airflow_provider_localiq.load.sql import SqlTableWriter
+
+        writer = SqlTableWriter(
+            self._database_hook(),
+            mode=self.write_mode,
+            schema=self.sql_schema,
+            table_prefix=self.table_prefix,
+        )
+        yield SqlSink(writer)
+
+    def _database_hook(self) -> DbApiHook:
+        """The destination's hook; raise naming ``sql_conn_id`` if it is not a SQL database."""
         from airflow.providers.common.sql.hooks.sql import DbApiHook
         from airflow.sdk import BaseHook
 
-        from airflow_provider_localiq.load.sql import SqlTableWriter
-
-        if self.write_mode not in WRITE_MODES:
-            raise LocalIQInputError(
-                "write_mode", f"must be one of {', '.join(map(repr, WRITE_MODES))}, got {self.write_mode!r}."
-            )
         hook = BaseHook.get_hook(self.sql_conn_id)
         if not isinstance(hook, DbApiHook):
             raise LocalIQInputError(
@@ -72,10 +86,7 @@ class LocalIQToSqlOperator(LocalIQExtractOperator):
                 f"names connection {self.sql_conn_id!r}, whose hook {type(hook).__name__} is not a common-sql "
                 "DbApiHook; use a database connection such as duckdb, postgres or sqlite.",
             )
-        writer = SqlTableWriter(
-            hook, mode=self.write_mode, schema=self.sql_schema, table_prefix=self.table_prefix
-        )
-        yield SqlSink(writer)
+        return hook
 
 
 class SqlSink:

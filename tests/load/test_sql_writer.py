@@ -12,7 +12,7 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from airflow_provider_localiq.load import ReplaceScope, SqlTableWriter
+from airflow_provider_localiq.load import ReplaceScope, SqlTableWriter, TableBatch
 
 JANUARY = ReplaceScope("USA_123456", "campaign_summary", date(2024, 1, 1), date(2024, 1, 31), "day")
 JANUARY_EXTRACT = ReplaceScope("USA_123456", "campaign_summary", date(2024, 1, 1), date(2024, 1, 31), None)
@@ -519,3 +519,43 @@ def test_memory_stays_flat_while_a_long_stream_is_written(duckdb_warehouse, make
     # A chunk is ~0.5 MB here; keeping every chunk would grow memory by ~5 MB after the fifth.
     assert max(traced[5:]) - traced[5] < 2 * 2**20, [size // 2**10 for size in traced]
     assert writer.rows_written == {"localiq_campaign_summary": 16 * rows_per_chunk}
+
+
+def as_arrow(batch: TableBatch) -> TableBatch:
+    import pyarrow as pa
+
+    rows = pa.Table.from_pandas(batch.frame, preserve_index=False)
+    return TableBatch(batch.table, rows, batch.column_types, batch.key_columns, batch.scope)
+
+
+def test_arrow_batches_merge_like_dataframes(warehouse, make_batch):
+    within = day_rows(range(1), clicks=1) + day_rows(range(1), clicks=2)
+    later_chunk = day_rows(range(1), clicks=3) + day_rows(range(1, 2), clicks=4)
+    batches = [as_arrow(make_batch(within)), as_arrow(make_batch(later_chunk))]
+
+    written = SqlTableWriter(warehouse.hook(), mode="merge").write_all(batches)
+
+    assert batches[0].arrow is not None
+    assert batches[0].num_rows == 2
+    assert len(batches[0].frame) == 2
+    assert written == {"localiq_campaign_summary": 3}
+    assert stored_days(warehouse) == [(date(2024, 1, 1), 1, 3), (date(2024, 1, 2), 1, 4)]
+
+
+def test_kept_open_commits_each_transaction_and_rolls_back_only_the_failed_one(warehouse, make_batch):
+    writer = SqlTableWriter(warehouse.hook(), mode="merge")
+
+    with writer.kept_open():
+        with writer.transaction() as transaction:
+            transaction.write(make_batch(day_rows(range(2), clicks=1)))
+        with pytest.raises(RuntimeError, match="boom"):
+            write_then_fail(writer, [make_batch(day_rows(range(2), clicks=5))], RuntimeError("boom"))
+        with writer.transaction() as transaction:
+            transaction.write(make_batch(day_rows(range(2, 3), clicks=3)))
+        assert writer.rows_written == {"localiq_campaign_summary": 1}
+
+    assert stored_days(warehouse) == [
+        (date(2024, 1, 1), 1, 1),
+        (date(2024, 1, 2), 1, 1),
+        (date(2024, 1, 3), 1, 3),
+    ]

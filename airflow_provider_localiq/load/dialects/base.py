@@ -45,6 +45,8 @@ class Dialect:
     #: Longest identifier, in bytes, the database keeps without truncating it.
     max_identifier_length: ClassVar[int | None] = None
     can_create_schema: ClassVar[bool] = True
+    #: Whether one connection may serve several transactions in turn (see ``begin``).
+    reuses_connection: ClassVar[bool] = False
 
     def __init__(self, hook: DbApiHook) -> None:
         self.hook = hook
@@ -62,6 +64,10 @@ class Dialect:
         if getattr(self.hook, "supports_autocommit", False):
             self.hook.set_autocommit(self._connection, False)
         self._cursor = self._connection.cursor()
+
+    def begin(self) -> None:
+        """Start the next transaction on the connection ``open`` made (dialects that reuse it)."""
+        raise NotImplementedError(f"{self.name} opens a connection per transaction")
 
     def commit(self) -> None:
         """Commit the transaction."""

@@ -45,10 +45,12 @@ class DuckDBDialect(Dialect):
         "json": "JSON",
     }
     case_insensitive_identifiers: ClassVar[bool] = True
+    reuses_connection: ClassVar[bool] = True
 
     def __init__(self, hook: DbApiHook, *, lock_timeout: float = DEFAULT_LOCK_TIMEOUT) -> None:
         super().__init__(hook)
         self.lock_timeout = lock_timeout
+        self._schema_columns: dict[str | None, dict[str, list[str]]] = {}
 
     @property
     def placeholder(self) -> str:
@@ -58,7 +60,12 @@ class DuckDBDialect(Dialect):
     def open(self) -> None:
         """Open the database, waiting while another process holds it, and begin a transaction."""
         self._connection = self._connect()
+        self.begin()
+
+    def begin(self) -> None:
+        """Begin a transaction on the open connection."""
         self._connection.begin()
+        self._schema_columns = {}
 
     def close(self) -> None:
         """Close the connection this dialect opened."""
@@ -83,16 +90,26 @@ class DuckDBDialect(Dialect):
         return bool(self.query(sql, [schema]))
 
     def existing_columns(self, schema: str | None, table: str) -> list[str] | None:
-        """Return the table's column names in order, or ``None`` when the table does not exist."""
+        """Return the table's column names in order, or ``None`` when the table does not exist.
+
+        The first call of a transaction reads the columns of every table in the schema at once;
+        the catalog asks about each table only once per transaction and tracks its own changes.
+        """
+        if schema not in self._schema_columns:
+            self._schema_columns[schema] = self._read_schema_columns(schema)
+        return self._schema_columns[schema].get(table.casefold())
+
+    def _read_schema_columns(self, schema: str | None) -> dict[str, list[str]]:
         schema_condition = "current_schema()" if schema is None else "?"
-        parameters = [table] if schema is None else [table, schema]
         rows = self.query(
-            "SELECT column_name FROM information_schema.columns WHERE table_catalog = current_database() "
-            f"AND lower(table_name) = lower(?) AND table_schema = {schema_condition} "
-            "ORDER BY ordinal_position",
-            parameters,
+            "SELECT table_name, column_name FROM duckdb_columns() WHERE database_name = current_database() "
+            f"AND schema_name = {schema_condition} ORDER BY table_name, column_index",
+            [] if schema is None else [schema],
         )
-        return [str(row[0]) for row in rows] or None
+        tables: dict[str, list[str]] = {}
+        for table_name, column_name in rows:
+            tables.setdefault(str(table_name).casefold(), []).append(str(column_name))
+        return tables
 
     def insert(self, target: str, data: pyarrow.Table) -> None:
         """Insert the Arrow table in one statement, its columns matched to the target's by name.
