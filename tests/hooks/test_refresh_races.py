@@ -15,23 +15,9 @@ from airflow_provider_localiq.hooks.tokens import MemoryTokenStore, StoredTokens
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+from tests.hooks.test_tokens import StaleFirstRead
+
 REPORT = "/client_reports/campaigns_totals/USA_100001"
-
-
-class ReadBeforeTheWinnerStored(MemoryTokenStore):
-    """A task's view of a shared store whose first read came just before another task's rotation landed."""
-
-    def __init__(self, shared: MemoryTokenStore, stale: StoredTokens) -> None:
-        super().__init__()
-        self.shared = shared
-        self.stale: StoredTokens | None = stale
-
-    def load(self) -> StoredTokens | None:
-        stale, self.stale = self.stale, None
-        return stale or self.shared.load()
-
-    def save(self, tokens: StoredTokens) -> None:
-        self.shared.save(tokens)
 
 
 def test_losing_a_renewal_race_costs_one_refusal_and_leaves_the_connection_token_unsent(
@@ -52,7 +38,7 @@ def test_losing_a_renewal_race_costs_one_refusal_and_leaves_the_connection_token
         login=None,
         password=None,
         refresh_token=connection_token,
-        store=ReadBeforeTheWinnerStored(shared, raced),
+        store=StaleFirstRead(shared, raced),
     )
     loser.request("GET", REPORT)
 
