@@ -29,11 +29,7 @@ class PostgresDialect(Dialect):
 
     name: ClassVar[str] = "PostgreSQL"
     type_names: ClassVar[Mapping[LogicalType, str]] = {
-        "integer": "BIGINT",
-        "float": "DOUBLE PRECISION",
-        "boolean": "BOOLEAN",
-        "text": "TEXT",
-        "date": "DATE",
+        **Dialect.type_names,
         "timestamp": "TIMESTAMPTZ",
         "json": "JSONB",
     }
