@@ -12,7 +12,7 @@ from airflow_provider_localiq.load.columns import frame_to_arrow, table_to_logic
 from airflow_provider_localiq.load.tables import TableCatalog
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping, Sequence
+    from collections.abc import Mapping
 
     import pyarrow
 
@@ -86,8 +86,11 @@ class TableTransaction:
             self._supersede(target, batch, column_types)
             self._superseded.add((table, batch.scope))
 
-        if self.mode == "merge":
-            self._merge(target, batch.key_columns, data, column_types)
+        if self.mode == "merge" and data.num_rows:
+            replaced = self._dialect.merge(target, batch.key_columns, data, column_types)
+            log.debug(
+                "Merged %d rows into %s, %d of them replacing stored rows", data.num_rows, target, replaced
+            )
         else:
             self._dialect.insert(target, data)
 
@@ -137,25 +140,6 @@ class TableTransaction:
             deleted,
         )
 
-    def _merge(
-        self,
-        target: str,
-        key_columns: Sequence[str],
-        data: pyarrow.Table,
-        column_types: Mapping[str, LogicalType],
-    ) -> None:
-        if data.num_rows == 0:
-            return
-        quote = self._dialect.quote
-        columns = ", ".join(quote(name) for name in data.column_names)
-        with self._dialect.staged(data, column_types) as stage:
-            matches = " AND ".join(f"{stage}.{quote(key)} = {target}.{quote(key)}" for key in key_columns)
-            updated = self._dialect.execute(
-                f"DELETE FROM {target} WHERE EXISTS (SELECT 1 FROM {stage} WHERE {matches})"
-            )
-            self._dialect.execute(f"INSERT INTO {target} ({columns}) SELECT {columns} FROM {stage}")
-        log.debug("Merged %d rows into %s, %d of them replacing stored rows", data.num_rows, target, updated)
-
 
 def _deduplicated(batch: TableBatch, data: pyarrow.Table) -> pyarrow.Table:
     """Check the merge keys and keep the last row of each key within the chunk."""
@@ -178,7 +162,7 @@ def _deduplicated(batch: TableBatch, data: pyarrow.Table) -> pyarrow.Table:
             "merge matches rows on key equality, which NULL never satisfies. Fill the key, or "
             "choose key columns that are always set."
         )
-    if data.num_rows < 2:
+    if data.num_rows < 2 or _all_distinct(data, keys):
         return data
 
     # The last row of a key within the chunk wins, as it would had the rows come one by one.
@@ -191,6 +175,15 @@ def _deduplicated(batch: TableBatch, data: pyarrow.Table) -> pyarrow.Table:
     )
     kept = pc.sort_indices(last.column("_localiq_row_max"))
     return data.take(pc.take(last.column("_localiq_row_max"), kept))
+
+
+def _all_distinct(data: pyarrow.Table, keys: list[str]) -> bool:
+    """Whether no key occurs twice in the chunk (the usual case, checked with one hash pass)."""
+    import pyarrow.compute as pc
+
+    if len(keys) != 1:
+        return False
+    return bool(pc.count_distinct(data.column(keys[0]), mode="all").as_py() == data.num_rows)
 
 
 def _check_scope(batch: TableBatch, data: pyarrow.Table) -> None:

@@ -155,6 +155,30 @@ class Dialect:
         sql = f"INSERT INTO {target} ({columns}) VALUES ({markers})"
         self._cursor.executemany(sql, self.python_rows(data))
 
+    def merge(
+        self,
+        target: str,
+        key_columns: Sequence[str],
+        data: pyarrow.Table,
+        column_types: Mapping[str, LogicalType],
+    ) -> int:
+        """Replace the stored rows that share a key with the chunk, insert the rest; return rows replaced.
+
+        Only the keys are staged: they find the stored rows to delete, and the rows themselves then
+        go in through the bulk insert, copied once.
+        """
+        with self.staged(data.select(list(key_columns)), column_types) as stage:
+            replaced = self.execute(
+                f"DELETE FROM {target} WHERE EXISTS "
+                f"(SELECT 1 FROM {stage} WHERE {self.key_matches(stage, target, key_columns)})"
+            )
+        self.insert(target, data)
+        return replaced
+
+    def key_matches(self, stage: str, target: str, key_columns: Sequence[str]) -> str:
+        """The condition that pairs a staged row with the stored row of the same key."""
+        return " AND ".join(f"{stage}.{self.quote(key)} = {target}.{self.quote(key)}" for key in key_columns)
+
     @contextmanager
     def staged(self, data: pyarrow.Table, column_types: Mapping[str, LogicalType]) -> Iterator[str]:
         """Load the Arrow table into a temporary table and yield its name; drop it afterwards."""

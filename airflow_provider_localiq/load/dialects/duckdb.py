@@ -24,7 +24,7 @@ DEFAULT_LOCK_TIMEOUT = 120.0
 
 
 class DuckDBDialect(Dialect):
-    """Write to DuckDB by inserting each chunk straight from its Arrow table, in one statement.
+    """Write to DuckDB by reading each chunk straight from its Arrow table, in one statement.
 
     DuckDB lets one process at a time open a database file for writing. Parallel Airflow tasks
     loading the same file therefore queue: opening the connection is retried with exponential
@@ -112,27 +112,33 @@ class DuckDBDialect(Dialect):
         return tables
 
     def insert(self, target: str, data: pyarrow.Table) -> None:
-        """Insert the Arrow table in one statement, its columns matched to the target's by name.
-
-        The chunk goes in as a relation rather than a registered view: DuckDB keeps registered
-        objects alive until the transaction ends, so memory would grow with the whole stream.
-        """
-        import pyarrow as pa
-
+        """Insert the Arrow table in one statement, its columns matched to the target's by name."""
         if data.num_rows == 0:
             return
-        positions = {name.casefold(): position for position, name in enumerate(data.column_names)}
-        target_columns = self._connection.sql(f"SELECT * FROM {target} LIMIT 0").columns
-        arrays = [
-            data.column(positions[name.casefold()])
-            if name.casefold() in positions
-            else pa.nulls(data.num_rows)
-            for name in target_columns
-        ]
         log.debug("Inserting %d rows into %s", data.num_rows, target)
-        self._connection.from_arrow(without_time_zone(pa.table(arrays, names=target_columns))).insert_into(
-            target
-        )
+        # DuckDB finds the local variable by its name (a replacement scan, on unless a connection
+        # sets python_enable_replacements=false) and reads the Arrow buffers in place. Unlike a
+        # registered view, it keeps no reference once the statement ends, so a long transaction
+        # does not hold on to every chunk it wrote.
+        _localiq_chunk = without_time_zone(data)  # noqa: F841
+        self._connection.execute(f"INSERT INTO {target} BY NAME SELECT * FROM _localiq_chunk")
+
+    def merge(
+        self,
+        target: str,
+        key_columns: Sequence[str],
+        data: pyarrow.Table,
+        column_types: Mapping[str, LogicalType],
+    ) -> int:
+        """Delete the stored rows whose keys the chunk holds, reading the keys in place, then insert."""
+        # Read in place, as in insert; the statement must run in this frame to find the variable.
+        _localiq_keys = without_time_zone(data.select(list(key_columns)))  # noqa: F841
+        matches = self.key_matches("_localiq_keys", target, key_columns)
+        sql = f"DELETE FROM {target} WHERE EXISTS (SELECT 1 FROM _localiq_keys WHERE {matches})"
+        log.debug("Executing %s", sql)
+        ((replaced,),) = self._connection.execute(sql).fetchall()
+        self.insert(target, data)
+        return int(replaced)
 
     def _connect(self) -> Any:
         import duckdb
