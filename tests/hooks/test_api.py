@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
@@ -234,3 +236,34 @@ def test_token_bucket_spaces_requests_to_the_rate() -> None:
         bucket.acquire()
 
     assert 2.0 <= now[0] <= 2.1
+
+
+def test_token_bucket_keeps_its_spacing_when_every_thread_wakes_up_late() -> None:
+    """A stall of the whole process (a garbage collection, say) must not release a burst."""
+    started = time.monotonic()
+    stall_end = started + 0.3
+
+    def stalling_sleep(seconds: float) -> None:
+        time.sleep(seconds)
+        # Every thread that wakes during the stall resumes only when it ends, as under a pause.
+        time.sleep(max(0.0, stall_end - time.monotonic()))
+
+    bucket = TokenBucket(20, sleep=stalling_sleep)
+    sent: list[float] = []
+    lock = threading.Lock()
+
+    def send() -> None:
+        bucket.acquire()
+        with lock:
+            sent.append(time.monotonic())
+
+    threads = [threading.Thread(target=send) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    sent.sort()
+    gaps = [later - earlier for earlier, later in zip(sent, sent[1:], strict=False)]
+    # Without giving up the missed slots, five threads would send together at the stall's end.
+    assert min(gaps) >= 0.8 / 20, [round(gap, 3) for gap in gaps]
