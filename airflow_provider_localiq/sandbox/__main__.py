@@ -7,6 +7,7 @@ Serves in the foreground until Ctrl-C. Settings come from the built-in defaults,
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import logging
 import sys
@@ -83,6 +84,12 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     url = url_for(listener)
     server = build_server(control, log_level=log_level)
+    # This process only serves: build the generators now and keep them out of the collector's way,
+    # so that long runs do not pause the server (which would bunch the requests its limit counts).
+    from airflow_provider_localiq.sandbox.app import prepare_generators
+
+    prepare_generators(config)
+    gc.freeze()
     print_banner(url, config, sys.stdout)
 
     try:
