@@ -44,8 +44,10 @@ def targets(results: dict[str, Any]) -> list[tuple[str, str, bool]]:
     return [
         (
             ">= 19 requests/s sustained with zero 429s",
-            f"{results['provider.requests_per_s']:.1f} req/s (median), {results['provider.http_429']:.0f} x 429",
-            results["provider.requests_per_s"] >= 19 and results["provider.http_429"] == 0,
+            f"{results['provider.requests_per_s_sustained']:.1f} req/s (the slower of the reports and leads "
+            f"tasks, medians), {results['provider.http_429_sustained']:.0f} x 429",
+            results["provider.requests_per_s_sustained"] >= 19
+            and results["provider.http_429_sustained"] == 0,
         ),
         (
             ">= 3x the naive baseline's rows/s at 150 ms",
@@ -123,6 +125,24 @@ def write_results_md(results: dict[str, Any], path: Path, *, quick: bool) -> Non
         )
     lines += [
         "",
+        "## Sustained rate",
+        "",
+        "The provider alone, with enough independent work to hold the limit: one task of reports and one "
+        "of leads, each over every advertiser the sandbox serves, 150 ms latency plus jitter. Requests "
+        "per second from the first request's arrival to the last answer; medians of "
+        f"{len(results['sustained.reports.requests_per_s_all'])} runs.",
+        "",
+        "| task | advertisers | requests | req/s (runs) | 429s |",
+        "| --- | ---: | ---: | ---: | ---: |",
+    ]
+    for kind in ("reports", "leads"):
+        runs = ", ".join(f"{rate:.1f}" for rate in results[f"sustained.{kind}.requests_per_s_all"])
+        lines.append(
+            f"| {kind} | {results[f'sustained.{kind}.advertisers']} | {results[f'sustained.{kind}.requests']} | "
+            f"{results[f'sustained.{kind}.requests_per_s']:.1f} ({runs}) | {results[f'sustained.{kind}.http_429']:.0f} |"
+        )
+    lines += [
+        "",
         "## Throughput against latency",
         "",
         "![throughput against latency](throughput_vs_latency.png)",
@@ -149,7 +169,9 @@ def write_results_md(results: dict[str, Any], path: Path, *, quick: bool) -> Non
         f"{results['provider.peak_rss_mb_small_duckdb_capped']:.0f} MB and "
         f"{results['provider.peak_rss_mb_large_duckdb_capped']:.0f} MB.",
         f"- Normalise and load, zero latency: {results['provider.normalize_load_rows_per_s']:,.0f} rows/s "
-        f"({results['provider.normalize_load_rows']:,} contacts, merge into DuckDB, pages fetched beforehand).",
+        f"({results['provider.normalize_load_rows']:,} contacts, merge into DuckDB, pages fetched beforehand, "
+        f"after a warm-up of {results['provider.normalize_load_warm_up_rows']:,} records into another file, "
+        f"which ran at {results['provider.normalize_load_warm_up_rows_per_s']:,.0f} rows/s).",
         f"- DAG parsing: {results['dag_parse.without_provider_ms']:.0f} ms without the provider import, "
         f"{results['dag_parse.with_provider_ms']:.0f} ms with it (median of fresh processes).",
         "",

@@ -20,6 +20,9 @@ from typing import Any
 from benchmarks.processes import SandboxProcess, run_child
 from benchmarks.workload import Workload
 
+#: The sandbox's limit (record ids carry the advertiser in six bits).
+MAX_ADVERTISERS = 64
+
 HERE = Path(__file__).resolve().parent
 SYSTEMS = {"provider": "provider", "naive": "naive", "dlt": "dlt_rest"}
 SWEEP_LATENCIES_MS = (0, 50, 150, 300)
@@ -33,6 +36,7 @@ class Plan:
 
     main: Workload
     sweep: Workload
+    sustained: tuple[Workload, ...]
     small_leads: Workload
     large_leads: Workload
     normalize_load: Workload
@@ -56,12 +60,24 @@ def full_plan() -> Plan:
     return Plan(
         main=Workload(),
         sweep=Workload(),
+        sustained=sustained_workloads(Workload()),
         small_leads=leads.with_changes(contacts_per_day=10_000),
         large_leads=leads.with_changes(contacts_per_day=1_000_000),
         normalize_load=leads.with_changes(contacts_per_day=200_000, crm_page_size=10_000, rate_limit=0),
         repeats=3,
         latencies_ms=SWEEP_LATENCIES_MS,
         parse_repeats=5,
+    )
+
+
+def sustained_workloads(base: Workload, advertisers: int = MAX_ADVERTISERS) -> tuple[Workload, ...]:
+    """Enough independent work to hold the rate limit (by default every advertiser the sandbox serves).
+
+    One task of reports, one of leads (in pages of 10, so that every advertiser has twelve pages).
+    """
+    return (
+        base.with_changes(advertisers=advertisers, lead_endpoints=()),
+        base.with_changes(advertisers=advertisers, reports=(), crm_page_size=10),
     )
 
 
@@ -79,6 +95,7 @@ def quick_plan() -> Plan:
     return Plan(
         main=tiny,
         sweep=tiny,
+        sustained=sustained_workloads(tiny, advertisers=3),
         small_leads=leads.with_changes(contacts_per_day=200),
         large_leads=leads.with_changes(contacts_per_day=2_000),
         normalize_load=leads.with_changes(contacts_per_day=2_000, rate_limit=0),
@@ -170,6 +187,30 @@ def compare(plan: Plan, workdir: Path, results: dict[str, Any], log: Any) -> Non
         )
 
 
+def sustain(plan: Plan, workdir: Path, results: dict[str, Any], log: Any) -> None:
+    """The provider alone on the sustained workloads: requests from the first arrival to the last answer."""
+    rates, rejected = [], 0.0
+    for workload in plan.sustained:
+        kind = "reports" if workload.reports else "leads"
+        with SandboxProcess(workload, workdir / f"sandbox-sustained-{kind}") as sandbox:
+            runs = [
+                measure(sandbox, "provider", workload, workdir, f"sustained-{kind}-{round_number}")
+                for round_number in range(plan.repeats)
+            ]
+        for run in runs:
+            log(f"sustained {kind}: {_summary(run)}")
+        rate = statistics.median(run["requests_per_s"] for run in runs)
+        rates.append(rate)
+        rejected += sum(run["http_429"] for run in runs)
+        results[f"sustained.{kind}.requests_per_s"] = _round(rate)
+        results[f"sustained.{kind}.requests_per_s_all"] = [_round(run["requests_per_s"]) for run in runs]
+        results[f"sustained.{kind}.http_429"] = sum(run["http_429"] for run in runs)
+        results[f"sustained.{kind}.requests"] = runs[0]["requests"]
+        results[f"sustained.{kind}.advertisers"] = workload.advertisers
+    results["provider.requests_per_s_sustained"] = _round(min(rates))
+    results["provider.http_429_sustained"] = rejected
+
+
 def sweep(plan: Plan, workdir: Path, results: dict[str, Any], log: Any) -> None:
     """Throughput of each system at each latency (one run each, on the smaller sweep workload)."""
     for latency in plan.latencies_ms:
@@ -219,7 +260,12 @@ def memory(plan: Plan, workdir: Path, results: dict[str, Any], log: Any) -> None
         )
     results["provider.normalize_load_rows_per_s"] = _round(child.report["rows_per_s"])
     results["provider.normalize_load_rows"] = child.report["rows_written"]
-    log(f"normalise and load: {child.report['rows_per_s']:.0f} rows/s")
+    results["provider.normalize_load_warm_up_rows"] = child.report["warm_up_rows"]
+    results["provider.normalize_load_warm_up_rows_per_s"] = _round(child.report["warm_up_rows_per_s"])
+    log(
+        f"normalise and load: {child.report['rows_per_s']:.0f} rows/s "
+        f"(warm-up chunk: {child.report['warm_up_rows_per_s']:.0f} rows/s)"
+    )
 
 
 DAG_WITHOUT = """
@@ -336,6 +382,7 @@ def main(argv: list[str] | None = None) -> int:
     results.update({f"workload.{key}": value for key, value in json.loads(plan.main.to_json()).items()})
     try:
         compare(plan, workdir, results, log)
+        sustain(plan, workdir, results, log)
         sweep(plan, workdir, results, log)
         memory(plan, workdir, results, log)
         parse_cost(plan, workdir, results, log)

@@ -19,6 +19,7 @@ any case after ``max_seconds``.
 
 from __future__ import annotations
 
+import gc
 import json
 import sys
 import threading
@@ -80,6 +81,7 @@ def stats(clock: RequestClock, control: Any) -> dict[str, Any]:
         "statuses": _statuses(entries),
         "rows_served": {endpoint: count for endpoint, count in rows.items() if count},
         "arrivals": [round(entry[0], 4) for entry in entries],
+        "arrivals_429": [round(entry[0], 4) for entry in entries if entry[2] == 429],
         "first_arrival": entries[0][0] if entries else None,
         "last_finish": max(entry[1] for entry in entries) if entries else None,
     }
@@ -96,7 +98,7 @@ def serve(workload: Workload, max_seconds: float) -> int:
     """Run the server in a thread and answer commands until told to stop."""
     import uvicorn
 
-    from airflow_provider_localiq.sandbox.app import create_app
+    from airflow_provider_localiq.sandbox.app import create_app, prepare_generators
     from airflow_provider_localiq.sandbox.control import SandboxControl
     from airflow_provider_localiq.sandbox.server import bind, url_for
 
@@ -104,6 +106,10 @@ def serve(workload: Workload, max_seconds: float) -> int:
     control = SandboxControl(config)
     listener = bind(config)
     clock = RequestClock(create_app(control))
+    # Build the generators first and keep them out of the collector's way, so that a collection
+    # pause cannot bunch the requests the rate limit counts (the client spaces them; see NOTES.md).
+    prepare_generators(config)
+    gc.freeze()
     server = uvicorn.Server(
         uvicorn.Config(
             clock,

@@ -44,7 +44,7 @@ class Workload:
     today: str = "2026-12-01"
     max_workers: int = 4
     dlt_workers: int = 5
-    chunk_rows: int = 20_000
+    chunk_rows: int = 5_000
     duckdb_memory_limit: str | None = None
 
     def gmaids(self) -> list[str]:

@@ -112,7 +112,7 @@ class LocalIQExtractOperator(BaseOperator):
         timezone: str | None = None,
         localiq_conn_id: str = "localiq_default",
         max_workers: int = 4,
-        chunk_rows: int = 20_000,
+        chunk_rows: int = 5_000,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)

@@ -21,6 +21,10 @@ POSITIVE = [
     "provider.peak_rss_mb_small",
     "provider.peak_rss_mb_large",
     "provider.normalize_load_rows_per_s",
+    "provider.normalize_load_warm_up_rows_per_s",
+    "provider.requests_per_s_sustained",
+    "sustained.reports.requests_per_s",
+    "sustained.leads.requests_per_s",
     "dag_parse.with_provider_ms",
     "dag_parse.without_provider_ms",
 ]
@@ -51,4 +55,5 @@ def test_quick_run_writes_the_plot_and_the_results_page(results: tuple[dict[str,
     assert (out / "throughput_vs_latency.png").read_bytes().startswith(b"\x89PNG")
     page = (out / "RESULTS.md").read_text()
     assert "## Targets" in page
+    assert "## Sustained rate" in page
     assert "Quick configuration" in page
