@@ -3,7 +3,7 @@
 ======================= ========================================= =============================
 hook                    bulk path                                 timestamps stored as
 ======================= ========================================= =============================
-``DuckDBHook``          Arrow chunk inserted as a relation        ``TIMESTAMP``, UTC wall clock
+``DuckDBHook``          Arrow chunk read in place by one INSERT   ``TIMESTAMP``, UTC wall clock
 ``PostgresHook``        ``COPY ... FROM STDIN`` (CSV)             ``TIMESTAMPTZ``
 ``SqliteHook``          ``executemany``                           ISO 8601 text, ``...Z``
 any other ``DbApiHook`` ``executemany`` with ``hook.placeholder`` ``TIMESTAMP``, UTC wall clock

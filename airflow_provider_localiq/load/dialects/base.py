@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-#: Name of the temporary table a ``merge`` stages each chunk in.
+#: Name of the temporary table a ``merge`` stages the keys of each chunk in.
 STAGE_NAME = "_localiq_stage"
 
 
