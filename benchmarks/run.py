@@ -260,6 +260,9 @@ def memory(plan: Plan, workdir: Path, results: dict[str, Any], log: Any) -> None
         )
     results["provider.normalize_load_rows_per_s"] = _round(child.report["rows_per_s"])
     results["provider.normalize_load_rows"] = child.report["rows_written"]
+    results["provider.normalize_load_rows_per_s_all"] = [
+        _round(rate) for rate in child.report["rows_per_s_all"]
+    ]
     results["provider.normalize_load_warm_up_rows"] = child.report["warm_up_rows"]
     results["provider.normalize_load_warm_up_rows_per_s"] = _round(child.report["warm_up_rows_per_s"])
     log(
