@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from typing import TYPE_CHECKING
@@ -48,7 +49,7 @@ class TokenBucket:
         self._sleep = sleep
         self._lock = threading.Lock()
         # The earliest time the next slot may start; bursts let it lag up to burst-1 slots behind now.
-        self._next_slot = clock() - (burst - 1) * self._interval
+        self._next_slot = -math.inf
 
     def acquire(self) -> float:
         """Block until a request may be sent; return the seconds spent waiting."""

@@ -53,6 +53,21 @@ def duckdb_row_counts(path: Path, schema: str | None = None) -> dict[str, int]:
         }
 
 
+def report_database(
+    database: Path, *, seconds: float, import_seconds: float, schema: str | None = None, **extra: Any
+) -> None:
+    """Report the run's times with the rows, tables and size of the DuckDB file it wrote."""
+    rows = duckdb_row_counts(database, schema)
+    report(
+        seconds=seconds,
+        import_seconds=import_seconds,
+        rows_written=sum(rows.values()),
+        tables=len(rows),
+        database_mb=database.stat().st_size / 2**20,
+        **extra,
+    )
+
+
 def report(**values: Any) -> None:
     """Print the report as the last line of standard output."""
     sys.stdout.write(json.dumps(values) + "\n")

@@ -16,7 +16,7 @@ import sys
 import time
 from typing import Any
 
-from benchmarks.systems.common import arguments, duckdb_row_counts, password_grant, report
+from benchmarks.systems.common import arguments, password_grant, report_database
 from benchmarks.workload import CRM_PATHS, CRM_RECORDS, Workload
 
 
@@ -99,13 +99,11 @@ def main(argv: list[str] | None = None) -> int:
     pipeline.run(source)
     seconds = time.monotonic() - started
 
-    rows = duckdb_row_counts(database, "localiq")
-    report(
+    report_database(
+        database,
         seconds=seconds,
         import_seconds=imported - importing,
-        rows_written=sum(rows.values()),
-        tables=len(rows),
-        database_mb=database.stat().st_size / 2**20,
+        schema="localiq",
         extract_workers=int(os.environ["EXTRACT__WORKERS"]),
     )
     return 0

@@ -15,7 +15,7 @@ import time
 from collections import defaultdict
 from typing import Any
 
-from benchmarks.systems.common import arguments, duckdb_row_counts, password_grant, report
+from benchmarks.systems.common import arguments, password_grant, report_database
 from benchmarks.workload import CRM_PATHS, CRM_RECORDS
 
 MAX_ATTEMPTS = 20
@@ -106,14 +106,7 @@ def main(argv: list[str] | None = None) -> int:
     engine.dispose()
     seconds = time.monotonic() - started
 
-    rows = duckdb_row_counts(database)
-    report(
-        seconds=seconds,
-        import_seconds=imported - importing,
-        rows_written=sum(rows.values()),
-        tables=len(rows),
-        database_mb=database.stat().st_size / 2**20,
-    )
+    report_database(database, seconds=seconds, import_seconds=imported - importing)
     return 0
 
 

@@ -12,7 +12,7 @@ import os
 import sys
 import time
 
-from benchmarks.systems.common import arguments, duckdb_row_counts, report
+from benchmarks.systems.common import arguments, report_database
 from benchmarks.workload import CLIENT_ID, CLIENT_SECRET, PASSWORD, USER
 
 
@@ -77,14 +77,11 @@ def main(argv: list[str] | None = None) -> int:
     results = [operator.execute(context={}) for operator in operators]
     seconds = time.monotonic() - started
 
-    rows = duckdb_row_counts(database)
-    report(
+    report_database(
+        database,
         seconds=seconds,
         import_seconds=imported - importing,
-        rows_written=sum(rows.values()),
-        tables=len(rows),
         operator_rows=sum(sum(result["rows"].values()) for result in results),
-        database_mb=database.stat().st_size / 2**20,
     )
     return 0
 
